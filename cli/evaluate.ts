@@ -1,0 +1,91 @@
+// npm run evaluate -- <bundle.json> [--order <code>]... [--as-of YYYY-MM-DD] [--json]
+// A reviewer's and integrator's view of the engine: one determination per in-scope order in a FHIR
+// Bundle (draft or active ServiceRequests, J1100 with its injection). Bad input: one line, exit 2.
+import { readFileSync } from 'node:fs';
+import { determine, renderText, PolicyLoadError, type Determination } from '../criteria';
+import { loadLibraryFromDisk } from '../server/policy-files';
+
+export class UsageError extends Error {}
+
+interface Args {
+  file?: string;
+  codes: string[];
+  asOf?: string;
+  json: boolean;
+  ndjson?: string;
+}
+
+export function parseArgs(argv: string[]): Args {
+  const args: Args = { codes: [], json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') args.json = true;
+    else if (a === '--order') args.codes.push(...next().split(',').map((c) => c.trim().toUpperCase()));
+    else if (a === '--as-of') {
+      args.asOf = next();
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(args.asOf)) throw new UsageError(`--as-of takes a date as YYYY-MM-DD, not "${args.asOf}"`);
+    } else if (a === '--ndjson') args.ndjson = next();
+    else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
+    else if (args.file) throw new UsageError(`one bundle at a time (got ${args.file} and ${a})`);
+    else args.file = a;
+  }
+  return args;
+}
+
+/** Read and check a Bundle file: the resources it holds, or a UsageError naming the problem. */
+export function readBundle(file: string): unknown[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${file} is not JSON`);
+  }
+  const bundle = data as { resourceType?: unknown; entry?: unknown };
+  if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle') {
+    throw new UsageError(`${file} is not a FHIR Bundle (resourceType is ${JSON.stringify(bundle?.resourceType ?? null)})`);
+  }
+  const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
+  const resources = entries.map((e) => (e as { resource?: unknown })?.resource).filter((r): r is object => !!r && typeof r === 'object');
+  if (!resources.some((r) => (r as { resourceType?: unknown }).resourceType === 'Patient')) {
+    throw new UsageError(`${file} has no Patient resource`);
+  }
+  return resources;
+}
+
+export function run(argv: string[], out: (s: string) => void): Determination[] {
+  const args = parseArgs(argv);
+  if (!args.file) throw new UsageError('usage: npm run evaluate -- <bundle.json> [--order <code>] [--as-of YYYY-MM-DD] [--json]');
+  const resources = readBundle(args.file);
+  const library = loadLibraryFromDisk();
+  const determinations = determine(library, resources, { codes: args.codes, asOf: args.asOf });
+  if (args.json) out(JSON.stringify(determinations, null, 2));
+  else if (determinations.length === 0) out(`No in-scope order${args.codes.length ? ` for ${args.codes.join(', ')}` : ''} in ${args.file} (draft or active ServiceRequests for 64772, 64625, 64451, 27096, G0260, 64999; J1100 with its injection).`);
+  else out(determinations.map(renderText).join(`\n\n${'─'.repeat(100)}\n\n`));
+  return determinations;
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
+if (isMain) {
+  try {
+    run(process.argv.slice(2), (s) => process.stdout.write(`${s}\n`));
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof PolicyLoadError) {
+      process.stderr.write(`evaluate: ${e.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`evaluate: unexpected error: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}

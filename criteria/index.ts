@@ -1,0 +1,9 @@
+// The engine's public surface. Everything the CDS Hooks service, the SMART app and the CLI need.
+//   const library = loadLibrary(files);               // policies, value sets, advisories: validated data
+//   const determinations = determine(library, resources, { orders, asOf });
+//   renderText(d) / renderMarkdown(d)                 // what a reviewer reads
+export * from './model';
+export { loadLibrary, PolicyLoadError } from './library';
+export type { LibraryFile, PolicyLibrary } from './library';
+export { determine } from './determine';
+export { renderText, renderMarkdown } from './explain';

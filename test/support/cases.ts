@@ -1,0 +1,48 @@
+// The policy-case format (test/cases/*.json): named personas, optional mutations, and what a
+// reviewer expects. Loaded by the case runner and by the coverage check.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Determination, Status } from '../../criteria';
+import { REPO_ROOT } from '../../server/policy-files';
+import type { Mutation } from './fixtures';
+
+export interface Expectation {
+  code: string;
+  ruleKey?: string;
+  outcome: Determination['outcome'];
+  policy?: string;
+  policyKind?: 'payer-policy' | 'clinical-pathway';
+  criteria?: Record<string, Status>;
+  /** Every criterion not named in `criteria` is met: the named ones alone make the difference. */
+  othersMet?: boolean;
+  findings?: string[];
+  advisories?: string[];
+  alternatives?: string[];
+  reasons?: string[];
+  missing?: string[];
+}
+
+export interface Case {
+  name: string;
+  fixture: string;
+  asOf?: string;
+  orders?: string[];
+  mutations?: Mutation[];
+  /** Which criteria this case exercises. `*-n/a` says why a slot cannot exist (e.g. a fact defined by absence). */
+  covers?: { criterion: string; as: 'fails' | 'missing' | 'fails-n/a' | 'missing-n/a'; why?: string }[];
+  expect: Expectation[];
+}
+
+export interface CaseFile {
+  /** The policy id whose criteria the `covers` entries name. */
+  policy: string;
+  cases: Case[];
+}
+
+export const CASES_DIR = join(REPO_ROOT, 'test', 'cases');
+
+export const loadCaseFiles = (): [string, CaseFile][] =>
+  readdirSync(CASES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => [f, JSON.parse(readFileSync(join(CASES_DIR, f), 'utf8')) as CaseFile]);
