@@ -3,6 +3,7 @@
 // silently return nothing), and its expression string travels with the evidence it finds.
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
+import { toConcept, type ConceptLike } from './valueset';
 
 export const PATHS = {
   conditionCode: 'Condition.code',
@@ -102,3 +103,21 @@ export function readFirst<T = unknown>(name: PathName, resource: unknown): T | u
 
 /** The expression behind a path, for the evidence trail. */
 export const expr = (name: PathName): string => PATHS[name];
+
+/** Read CodeableConcepts through a path, normalised so malformed input cannot throw downstream. */
+export function readConcepts(name: PathName, resource: unknown): ConceptLike[] {
+  return read(name, resource).map(toConcept).filter((c): c is ConceptLike => c !== undefined);
+}
+
+export function readConcept(name: PathName, resource: unknown): ConceptLike | undefined {
+  return readConcepts(name, resource)[0];
+}
+
+/** Read strings only: a number or object where text belongs is passed over, never trusted. */
+export function readStrings(name: PathName, resource: unknown): string[] {
+  return read(name, resource).filter((v): v is string => typeof v === 'string');
+}
+
+export function readString(name: PathName, resource: unknown): string | undefined {
+  return readStrings(name, resource)[0];
+}

@@ -1,7 +1,7 @@
 // Which orders the engine decides on: draft/active ServiceRequests (or the CDS Hooks draftOrders)
 // whose code is in scope, MedicationRequests for J1100 dexamethasone, and what a 64999 means.
 // A 64999 is an unlisted code: its meaning comes from the order's text and diagnosis (seed 000, 004).
-import { read, readFirst } from './fhirpath';
+import { read, readConcept, readConcepts, readFirst, readString, readStrings } from './fhirpath';
 import { dateOf, refOf, type ConditionRec, type Records } from './records';
 import { ORDER_CODES, type OrderCode, type OrderRef, type RuleKey } from './model';
 import type { PolicyLibrary } from './library';
@@ -74,9 +74,9 @@ export function findOrders(
 
     let code: { coding: CodingLike; code: OrderCode } | undefined;
     if (r.resourceType === 'ServiceRequest') {
-      code = orderCodeOf(readFirst<ConceptLike>('orderCode', r)?.coding ?? []);
+      code = orderCodeOf(readConcept('orderCode', r)?.coding ?? []);
     } else {
-      const med = readFirst<ConceptLike>('orderMedication', r);
+      const med = readConcept('orderMedication', r);
       if (isDexamethasoneInjection(lib, med, r)) {
         const coding = orderCodeOf(med?.coding ?? [])?.coding ?? med?.coding?.[0] ?? { display: med?.text };
         code = { coding, code: 'J1100' };
@@ -84,10 +84,10 @@ export function findOrders(
     }
     if (!code) continue;
 
-    const text = read<string>('orderText', r).join(' ');
-    const reasonRefs = read<string>('orderReasonReference', r);
+    const text = readStrings('orderText', r).join(' ');
+    const reasonRefs = readStrings('orderReasonReference', r);
     const reasonConditions = records.conditions.filter((cond) => reasonRefs.includes(cond.ref));
-    const reasonCodes = read<ConceptLike>('orderReasonCode', r);
+    const reasonCodes = readConcepts('orderReasonCode', r);
     const ruleKey: RuleKey = code.code === '64999' ? classify64999(text, reasonConditions, reasonCodes, lib) : code.code;
     const quantity = readFirst<number>('orderQuantity', r);
     out.push({
@@ -102,14 +102,14 @@ export function findOrders(
         },
         ruleKey,
         text: text || undefined,
-        authoredOn: dateOf(readFirst<string>('orderAuthoredOn', r)),
+        authoredOn: dateOf(readString('orderAuthoredOn', r)),
         quantity: typeof quantity === 'number' ? quantity : undefined,
       },
       resource: r,
       reasonConditions,
       reasonCodes,
-      locationRefs: read<string>('orderLocation', r),
-      insuranceRefs: read<string>('orderInsurance', r),
+      locationRefs: readStrings('orderLocation', r),
+      insuranceRefs: readStrings('orderInsurance', r),
     });
   }
   return out;

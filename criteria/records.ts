@@ -1,7 +1,7 @@
 // Stage 1 of the pipeline: FHIR resources → typed clinical records.
 // Each resource is read once through the named FHIRPath expressions (fhirpath.ts) and sorted into
 // categories by the value sets (valueset.ts). Facts (facts.ts) are computed from these records.
-import { PATHS, expr, read, readFirst, type PathName } from './fhirpath';
+import { PATHS, expr, read, readConcept, readConcepts, readFirst, readString, readStrings, type PathName } from './fhirpath';
 import type { Evidence } from './model';
 import type { ConceptLike } from './valueset';
 import type { PolicyLibrary } from './library';
@@ -241,11 +241,11 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
         out.coverages.push(r);
         break;
       case 'Condition': {
-        const code = readFirst<ConceptLike>('conditionCode', r);
-        const sites = read<ConceptLike>('conditionBodySite', r);
-        const clinical = read<string>('conditionClinicalStatus', r);
-        const verification = read<string>('conditionVerification', r);
-        const onset = read<string>('conditionOnset', r)[0];
+        const code = readConcept('conditionCode', r);
+        const sites = readConcepts('conditionBodySite', r);
+        const clinical = readStrings('conditionClinicalStatus', r);
+        const verification = readStrings('conditionVerification', r);
+        const onset = readStrings('conditionOnset', r)[0];
         out.conditions.push({
           ref,
           resourceType: 'Condition',
@@ -273,11 +273,11 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
               : t === 'DiagnosticReport'
                 ? ['reportCode', 'reportDate', 'reportText']
                 : ['imagingStudyCode', 'imagingStudyDate', 'imagingStudyText'];
-        const codes = read<ConceptLike>(codePath, r);
-        const instant = readFirst<string>(datePath, r);
-        const text = textOf(codes.map(conceptText), textPath ? read<string>(textPath, r) : []);
+        const codes = readConcepts(codePath, r);
+        const instant = readString(datePath, r);
+        const text = textOf(codes.map(conceptText), textPath ? readStrings(textPath, r) : []);
         const status =
-          t === 'Procedure' ? readFirst<string>('procedureStatus', r) : t === 'Encounter' ? readFirst<string>('encounterStatus', r) : (r.status as string | undefined);
+          t === 'Procedure' ? readString('procedureStatus', r) : t === 'Encounter' ? readString('encounterStatus', r) : (r.status as string | undefined);
         const merged: ConceptLike = { coding: codes.flatMap((c) => c.coding ?? []), text: codes.map((c) => c.text).filter(Boolean).join(' ') || undefined };
         const completed = t === 'Procedure' ? status === 'completed' : t === 'Encounter' ? status === 'finished' || status === undefined : status !== 'entered-in-error' && status !== 'cancelled';
         out.procedures.push({
@@ -293,12 +293,12 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
         break;
       }
       case 'Observation': {
-        const code = readFirst<ConceptLike>('observationCode', r);
-        const status = readFirst<string>('observationStatus', r);
+        const code = readConcept('observationCode', r);
+        const status = readString('observationStatus', r);
         if (status === 'entered-in-error' || status === 'cancelled') break;
-        const instant = readFirst<string>('observationDate', r);
+        const instant = readString('observationDate', r);
         const base: Rec = { ref, resourceType: 'Observation', code, date: dateOf(instant), instant, text: conceptText(code) };
-        const partOf = read<string>('observationPartOf', r);
+        const partOf = readStrings('observationPartOf', r);
         const value = numberOf(r);
         if (lib.valueSet('pain-score-obs').has(code) && value !== undefined) {
           out.painScores.push({ ...base, value, partOf });
@@ -306,9 +306,9 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
           out.reliefObservations.push({ ...base, value, partOf });
         } else {
           const positive = isPositive(
-            read<string>('observationInterpretation', r),
+            readStrings('observationInterpretation', r),
             readFirst<boolean>('observationBoolean', r),
-            readFirst<ConceptLike>('observationConcept', r),
+            readConcept('observationConcept', r),
           );
           const manoeuvre = lib.valueSet('provocative-test-obs').match(code);
           if (manoeuvre) {
@@ -322,14 +322,14 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
       case 'MedicationRequest':
       case 'MedicationStatement': {
         const isRequest = r.resourceType === 'MedicationRequest';
-        const status = readFirst<string>(isRequest ? 'medicationRequestStatus' : 'medicationStatementStatus', r);
+        const status = readString(isRequest ? 'medicationRequestStatus' : 'medicationStatementStatus', r);
         // Draft requests are orders, not care received.
         if (status === 'draft' || status === 'entered-in-error' || status === 'cancelled' || status === 'not-taken') break;
-        const code = readFirst<ConceptLike>(isRequest ? 'medicationRequestCode' : 'medicationStatementCode', r);
+        const code = readConcept(isRequest ? 'medicationRequestCode' : 'medicationStatementCode', r);
         const hit = lib.valueSet('analgesic-rx').match(code);
         if (!hit?.cls) break;
-        const start = readFirst<string>(isRequest ? 'medicationRequestStart' : 'medicationStatementStart', r);
-        const end = readFirst<string>(isRequest ? 'medicationRequestEnd' : 'medicationStatementEnd', r);
+        const start = readString(isRequest ? 'medicationRequestStart' : 'medicationStatementStart', r);
+        const end = readString(isRequest ? 'medicationRequestEnd' : 'medicationStatementEnd', r);
         out.medications.push({
           ref,
           resourceType: r.resourceType,

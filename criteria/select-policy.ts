@@ -2,7 +2,7 @@
 // or payor name), then the policy's jurisdiction (the order's Location state, else the patient's
 // home state). No Coverage, an unknown payer, a code the payer's policy does not address, or a state
 // with no policy all fall back to the evidence pathway — labelled as a clinical pathway.
-import { read, readFirst } from './fhirpath';
+import { read, readConcept, readConcepts, readFirst, readString, readStrings } from './fhirpath';
 import type { Evidence, JurisdictionVariant, PayerMatcher, Policy, PolicyChoice, PolicyRef } from './model';
 import type { PolicyLibrary } from './library';
 import type { OrderInfo } from './orders';
@@ -34,7 +34,7 @@ export const policyRef = (p: Policy, v?: JurisdictionVariant): PolicyRef => ({
 
 function activeCoverage(records: Records, order: OrderInfo, asOf: string): Record<string, unknown> | undefined {
   const active = records.coverages.filter((c) => {
-    if (readFirst<string>('coverageStatus', c) !== 'active') return false;
+    if (readString('coverageStatus', c) !== 'active') return false;
     const start = dateOf(readFirst('coveragePeriodStart', c));
     const end = dateOf(readFirst('coveragePeriodEnd', c));
     return (!start || start <= asOf) && (!end || end >= asOf);
@@ -52,11 +52,11 @@ function payerOf(records: Records, coverage: Record<string, unknown>): Payer {
     if (p.identifier) identifiers.push(p.identifier);
     const org = p.reference ? records.byRef.get(p.reference) : undefined;
     if (org) {
-      names.push(...read<string>('organizationName', org));
+      names.push(...readStrings('organizationName', org));
       identifiers.push(...read<{ system?: string; value?: string }>('organizationIdentifier', org));
     }
   }
-  const types = read<{ coding?: { system?: string; code?: string }[] }>('coverageType', coverage).flatMap((t) => t.coding ?? []);
+  const types = readConcepts('coverageType', coverage).flatMap((t) => t.coding ?? []);
   return { coverage, names, identifiers, types };
 }
 
@@ -74,10 +74,10 @@ function matchScore(matchers: PayerMatcher[], payer: Payer): number {
 function stateOf(records: Records, order: OrderInfo): { state?: string; from: string } {
   for (const ref of order.locationRefs) {
     const loc = records.byRef.get(ref);
-    const s = loc ? readFirst<string>('locationState', loc) : undefined;
+    const s = loc ? readString('locationState', loc) : undefined;
     if (s) return { state: s.trim().toUpperCase(), from: `the order's location (${ref})` };
   }
-  const s = records.patient ? readFirst<string>('patientState', records.patient) : undefined;
+  const s = records.patient ? readString('patientState', records.patient) : undefined;
   return s ? { state: s.trim().toUpperCase(), from: "the patient's address" } : { from: 'nowhere in the record' };
 }
 

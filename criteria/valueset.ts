@@ -41,6 +41,22 @@ export interface ValueSetMatcher {
   has(concepts: ConceptLike | ConceptLike[] | undefined): boolean;
 }
 
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * A CodeableConcept as the engine may trust it: real records and test clients send malformed ones
+ * (a single coding object instead of an array, numbers for codes), and none of that may throw.
+ */
+export function toConcept(value: unknown): ConceptLike | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as { coding?: unknown; text?: unknown };
+  const raw = Array.isArray(v.coding) ? v.coding : v.coding && typeof v.coding === 'object' ? [v.coding] : [];
+  const coding = raw
+    .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object')
+    .map((c) => ({ system: str(c.system), code: typeof c.code === 'number' ? String(c.code) : str(c.code), display: str(c.display) }));
+  return { coding, text: str(v.text) };
+}
+
 /** ICD-10-CM and CPT codes compare without dots and case. */
 export const normaliseCode = (code: string): string => code.replace(/\./g, '').toUpperCase();
 
