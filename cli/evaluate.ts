@@ -1,7 +1,8 @@
 // npm run evaluate -- <bundle.json> [--order <code>]... [--as-of YYYY-MM-DD] [--json]
 // A reviewer's and integrator's view of the engine: one determination per in-scope order in a FHIR
 // Bundle (draft or active ServiceRequests, J1100 with its injection). Bad input: one line, exit 2.
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, statSync } from 'node:fs';
+import { progressBar, reviewBulkExport, summaryTable } from './batch';
 import { determine, renderText, PolicyLoadError, type Determination } from '../criteria';
 import { loadLibraryFromDisk } from '../server/policy-files';
 
@@ -13,6 +14,7 @@ interface Args {
   asOf?: string;
   json: boolean;
   ndjson?: string;
+  out?: string;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -30,6 +32,7 @@ export function parseArgs(argv: string[]): Args {
       args.asOf = next();
       if (!/^\d{4}-\d{2}-\d{2}$/.test(args.asOf)) throw new UsageError(`--as-of takes a date as YYYY-MM-DD, not "${args.asOf}"`);
     } else if (a === '--ndjson') args.ndjson = next();
+    else if (a === '--out') args.out = next();
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else if (args.file) throw new UsageError(`one bundle at a time (got ${args.file} and ${a})`);
     else args.file = a;
@@ -76,10 +79,37 @@ export function run(argv: string[], out: (s: string) => void): Determination[] {
   return determinations;
 }
 
+/** --ndjson <dir>: batch review of a Bulk Data export; determinations as NDJSON, summary on stderr. */
+async function runBatch(args: Args): Promise<void> {
+  const dir = args.ndjson!;
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--ndjson needs a folder of .ndjson files; ${dir} is not a folder`);
+  const out = args.out ? createWriteStream(args.out) : process.stdout;
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  const summary = await reviewBulkExport({
+    dir,
+    out,
+    library: loadLibraryFromDisk(),
+    asOf: args.asOf,
+    onProgress: (p) => {
+      if (!tty || (Date.now() - last < 100 && p.done < p.total)) return;
+      last = Date.now();
+      process.stderr.write(`\r${progressBar(p)}`);
+    },
+  }).catch((e: Error) => {
+    throw new UsageError(e.message);
+  });
+  if (args.out) await new Promise<void>((res) => (out as ReturnType<typeof createWriteStream>).end(res));
+  if (tty) process.stderr.write('\n');
+  process.stderr.write(`${summaryTable(summary)}\n`);
+}
+
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
 if (isMain) {
   try {
-    run(process.argv.slice(2), (s) => process.stdout.write(`${s}\n`));
+    const args = parseArgs(process.argv.slice(2));
+    if (args.ndjson) await runBatch(args);
+    else run(process.argv.slice(2), (s) => process.stdout.write(`${s}\n`));
   } catch (e) {
     if (e instanceof UsageError || e instanceof PolicyLoadError) {
       process.stderr.write(`evaluate: ${e.message}\n`);
