@@ -116,7 +116,7 @@ function applyRule(policy: Policy, ref: PolicyRef, key: RuleKey, rule: CodeRule,
 
   const notMet = criteria.filter((c) => c.status === 'not-met' && !c.id.endsWith('-excluded'));
   const unknown = criteria.filter((c) => c.status === 'unknown');
-  reasons.push(...notMet.map((c) => claim(`Not met: ${c.text} — ${c.summary}.`, c)));
+  reasons.push(...notMet.map((c) => claim(`Not met: ${c.text} — ${c.failure ? `${c.failure}. ` : ''}${c.summary}.`, c)));
   if (outcome !== 'not-medically-necessary' && outcome !== 'criteria-met') {
     reasons.push(...unknown.map((c) => `Not established: ${c.text} — ${c.summary}.`));
   }
@@ -151,11 +151,13 @@ function determineOrder(lib: PolicyLibrary, records: Records, order: OrderInfo, 
   if (outcome === 'not-medically-necessary') reasons.push(...result.reasons.slice(1));
 
   const alternatives: Alternative[] = [];
-  const offered = (rule.alternative ?? []).filter((a) => !a.when || evaluateTree(a.when, policy.criteria, read).status === 'met');
+  // An approvable order needs no alternative; otherwise offer those whose conditions the record meets.
+  const offered = outcome === 'criteria-met' ? [] : (rule.alternative ?? []).filter((a) => !a.when || evaluateTree(a.when, policy.criteria, read).status === 'met');
   for (const a of [...offered, ...checkAlternatives]) if (!alternatives.some((x) => x.id === a.id)) alternatives.push(a);
 
   return {
     order: order.ref,
+    code: { system: order.ref.code.system, code: order.ref.code.code },
     outcome,
     summary: `${order.ref.code.code} ${phrase(outcome, policy)} under ${ref.shortName}`,
     policy: ref,
@@ -186,6 +188,9 @@ function followInjection(lib: PolicyLibrary, records: Records, j: OrderInfo, ord
   return {
     ...injection,
     order: j.ref,
+    code: { system: j.ref.code.system, code: j.ref.code.code },
+    // A drug cannot be replaced by the injection's alternative order: keep the advice, drop the action.
+    alternatives: injection.alternatives.map(({ action, ...a }) => (action?.kind === 'replace-order' ? a : { ...a, action })),
     summary: `J1100 follows ${inj.code.code}: ${injection.summary.replace(/^\S+ /, '')}`,
     criteria: [
       {

@@ -34,6 +34,7 @@ export function evaluateCriterion(spec: CriterionSpec, read: ReturnType<typeof f
     confidence: spec.confidence,
     verified: spec.verified,
     missing: status === 'unknown' ? (spec.missing ?? `Document: ${spec.text}`) : undefined,
+    failure: status === 'not-met' ? spec.failure : undefined,
   };
 }
 

@@ -6,6 +6,7 @@ import type { Evidence, Fact, FactValue } from './model';
 import type { OrderInfo } from './orders';
 import { evidenceOf, CONSERVATIVE_KINDS, type ConditionRec, type DxCategory, type ProcKind, type ProcedureRec, type Records } from './records';
 import type { PolicyLibrary } from './library';
+import { durationWeeksFromText } from './relief';
 
 export interface FactContext {
   lib: PolicyLibrary;
@@ -37,9 +38,15 @@ const diagnosisFact = (cat: DxCategory, label: string, absentIsFalse: boolean): 
     return fact(true, `${label}: ${hits.map((h) => `${h.code?.coding?.[0]?.code ?? h.text} (${h.date ?? 'undated'})`).join(', ')}`,
       hits.map((h) => dxEvidence(h, label)));
   }
+  // A diagnosis the record rules out is an answer (not met), not a gap to document.
+  const refuted = ctx.records.conditions.filter((c) => c.refuted && c.categories.has(cat));
+  if (refuted.length > 0) {
+    return fact(false, `${label} refuted: ${refuted.map((r) => `${r.text} (${r.date ?? 'undated'})`).join('; ')}`,
+      refuted.map((r) => evidenceOf(r, 'conditionVerification', { value: 'refuted', note: label })));
+  }
   return absentIsFalse
-    ? fact(false, `No active ${label.toLowerCase()} diagnosis among ${ctx.records.conditions.length} conditions in the record`)
-    : fact(undefined, `No active ${label.toLowerCase()} diagnosis in the record`);
+    ? fact(false, `No active ${label.toLowerCase()} among ${ctx.records.conditions.length} conditions in the record`)
+    : fact(undefined, `No active ${label.toLowerCase()} in the record`);
 };
 
 /** Completed procedures of a kind, on or before the evaluation date, oldest first. */
@@ -227,7 +234,7 @@ export const FACTS = {
   'last-rfa-relief-weeks': (ctx) => {
     const last = done(ctx, 'rfa').at(-1);
     if (!last) return fact(undefined, 'No prior RFA');
-    const w = last.relief?.weeks;
+    const w = last.relief?.weeks ?? durationWeeksFromText(last.text);
     return w === undefined
       ? fact(undefined, `How long the relief after the RFA on ${last.date} lasted is not recorded`, procEvidence(last))
       : fact(round1(w), `Relief after the RFA on ${last.date} lasted ${round1(w)} weeks`, procEvidence(last));

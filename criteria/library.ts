@@ -250,6 +250,19 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
             if (alt.when) checkTree(file, `codes.${key}.alternative.${i}.when`, alt.when, criteria);
           });
         }
+        const used = new Set<string>();
+        const collect = (t: CriteriaTree | undefined): void => {
+          if (t === undefined) return;
+          if (typeof t === 'string') used.add(t);
+          else ('all' in t ? t.all : t.any).forEach(collect);
+        };
+        for (const rule of Object.values(p.codes)) {
+          collect(rule.criteria);
+          collect(rule.exclusion?.when);
+          rule.alternative?.forEach((a) => collect(a.when));
+        }
+        const unused = Object.keys(criteria).filter((id) => !used.has(id));
+        if (unused.length > 0) throw new PolicyLoadError(file, `criteria.${unused[0]}`, `criterion "${unused[0]}" is defined but no code rule uses it`);
         if (policies.some((q) => q.id === p.id)) throw new PolicyLoadError(file, 'id', `policy "${p.id}" is defined twice`);
         const codes = Object.fromEntries(
           Object.entries(p.codes).map(([key, rule]) => [

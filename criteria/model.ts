@@ -210,6 +210,8 @@ export interface CriterionResult {
   confidence: Confidence;
   verified: boolean;
   missing?: string;
+  /** What the policy says instead, when the criterion is not met. */
+  failure?: string;
 }
 
 export interface PolicyRef {
@@ -269,6 +271,8 @@ export interface OrderRef {
 
 export interface Determination {
   order: OrderRef;
+  /** The ordered code (also in order.code), as the CDS card's medical-necessity extension carries it. */
+  code: { system: string; code: string };
   outcome: Outcome;
   /** One sentence: the outcome and its main reason. */
   summary: string;

@@ -165,9 +165,10 @@ export function conditionCategories(lib: PolicyLibrary, code: ConceptLike | unde
   if (vs('coccydynia-dx').has(code)) cats.add('coccydynia');
   if (vs('sacrococcygeal-dx').has(code)) {
     // M53.3 is "sacrococcygeal disorders NEC": the body site or the text says whether it is the SIJ or the coccyx.
-    const text = conceptText(code);
+    // Only the clinician's own words count here: the code's display ("Sacrococcygeal disorders") names both.
+    const text = code?.text ?? '';
     if (vs('body-site-sij').has(sites) || /sacro-?iliac|\bSIJ\b/i.test(text)) cats.add('sij');
-    else if (vs('body-site-coccyx').has(sites) || /coccy/i.test(text)) cats.add('coccydynia');
+    else if (vs('body-site-coccyx').has(sites) || /\bcoccyx\b|coccy(go)?dynia|tailbone/i.test(text)) cats.add('coccydynia');
     else cats.add('sacrococcygeal-unspecified');
   }
   const plain: [DxCategory, string][] = [

@@ -65,6 +65,11 @@ describe('the policy library', () => {
     expect(loadError(edit('medicare-lcd-sij', (p) => { p.criteria['lcd-conservative'].verified = true; })).message).toContain('cannot be verified');
   });
 
+  it('refuses a criterion no code rule uses, so a policy file cannot carry dead criteria', () => {
+    const e = loadError(edit('medicare-lcd-sij', (p) => { p.criteria['lcd-spare'] = { ...p.criteria['lcd-severity'] }; }));
+    expect(e.path).toBe('criteria.lcd-spare');
+  });
+
   it('refuses a policy missing a required field, naming the field', () => {
     const e = loadError(edit('aetna-cpb-0016', (p) => { delete p.url; }));
     expect(e.message).toMatch(/aetna-cpb-0016\.json: url:/);
@@ -72,7 +77,7 @@ describe('the policy library', () => {
 
   it('refuses a library without its clinical pathway, or a pathway that leaves an order code unaddressed', () => {
     expect(loadError(shipped.filter((f) => !f.path.endsWith('evidence-pathway.json'))).message).toContain('exactly one clinical-pathway');
-    expect(loadError(edit('evidence-pathway', (p) => { delete p.codes['64451']; })).message).toContain('missing 64451');
+    expect(loadError(edit('evidence-pathway', (p) => { delete p.codes['G0260']; })).message).toContain('missing G0260');
   });
 
   it('reports a file that is not JSON with its name', () => {
