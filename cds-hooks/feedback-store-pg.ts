@@ -1,0 +1,94 @@
+// The PostgreSQL feedback store (DATABASE_URL): same tables as the SQLite store, JSON as jsonb.
+import pg from 'pg';
+import { FEEDBACK_SELECT, rowToFeedback, type FeedbackRow, type FeedbackStore } from './feedback-store';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS issued_cards (
+    uuid TEXT PRIMARY KEY,
+    service_id TEXT NOT NULL,
+    hook_instance TEXT NOT NULL,
+    order_ref TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    determination JSONB,
+    issued_at TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS feedback (
+    id BIGSERIAL PRIMARY KEY,
+    service_id TEXT NOT NULL,
+    card_uuid TEXT NOT NULL REFERENCES issued_cards(uuid),
+    outcome TEXT NOT NULL,
+    accepted_suggestions JSONB,
+    override_reason JSONB,
+    outcome_timestamp TEXT NOT NULL,
+    received_at TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS feedback_card ON feedback(card_uuid);
+`;
+
+export async function createPgFeedbackStore(databaseUrl: string): Promise<FeedbackStore> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+  await pool.query(SCHEMA);
+
+  async function inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK');
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    async recordIssued(cards) {
+      await inTransaction(async (client) => {
+        for (const c of cards) {
+          await client.query(
+            `INSERT INTO issued_cards (uuid, service_id, hook_instance, order_ref, outcome, determination, issued_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (uuid) DO UPDATE SET outcome = EXCLUDED.outcome, determination = EXCLUDED.determination`,
+            [c.uuid, c.serviceId, c.hookInstance, c.orderReference, c.outcome, c.determination == null ? null : JSON.stringify(c.determination), c.issuedAt],
+          );
+        }
+      });
+    },
+    async unknownCards(serviceId, uuids) {
+      const { rows } = await pool.query<{ uuid: string }>('SELECT uuid FROM issued_cards WHERE service_id = $1 AND uuid = ANY($2)', [serviceId, uuids]);
+      const known = new Set(rows.map((r) => r.uuid));
+      return uuids.filter((u) => !known.has(u));
+    },
+    async recordFeedback(serviceId, entries, receivedAt) {
+      await inTransaction(async (client) => {
+        for (const e of entries) {
+          await client.query(
+            `INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_reason, outcome_timestamp, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [
+              serviceId,
+              e.card,
+              e.outcome,
+              e.acceptedSuggestions ? JSON.stringify(e.acceptedSuggestions) : null,
+              e.overrideReason ? JSON.stringify(e.overrideReason) : null,
+              e.outcomeTimestamp,
+              receivedAt,
+            ],
+          );
+        }
+      });
+    },
+    async feedbackFor(cardUuid) {
+      const { rows } = await pool.query<FeedbackRow>(`${FEEDBACK_SELECT} WHERE f.card_uuid = $1 ORDER BY f.id`, [cardUuid]);
+      return rows.map(rowToFeedback);
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+// The embedded feedback store: one SQLite file (better-sqlite3, WAL), created on first use.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { FEEDBACK_SELECT, rowToFeedback, type FeedbackRow, type FeedbackStore } from './feedback-store';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS issued_cards (
+    uuid TEXT PRIMARY KEY,
+    service_id TEXT NOT NULL,
+    hook_instance TEXT NOT NULL,
+    order_ref TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    determination TEXT,
+    issued_at TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL,
+    card_uuid TEXT NOT NULL REFERENCES issued_cards(uuid),
+    outcome TEXT NOT NULL,
+    accepted_suggestions TEXT,
+    override_reason TEXT,
+    outcome_timestamp TEXT NOT NULL,
+    received_at TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS feedback_card ON feedback(card_uuid);
+`;
+
+export function createSqliteFeedbackStore(file: string): FeedbackStore {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.exec(SCHEMA);
+
+  const insertCard = db.prepare(
+    `INSERT OR REPLACE INTO issued_cards (uuid, service_id, hook_instance, order_ref, outcome, determination, issued_at)
+     VALUES (@uuid, @serviceId, @hookInstance, @orderReference, @outcome, @determination, @issuedAt)`,
+  );
+  const insertFeedback = db.prepare(
+    `INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_reason, outcome_timestamp, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const findCard = db.prepare('SELECT 1 FROM issued_cards WHERE uuid = ? AND service_id = ?');
+  const byCard = db.prepare(`${FEEDBACK_SELECT} WHERE f.card_uuid = ? ORDER BY f.id`);
+
+  return {
+    async recordIssued(cards) {
+      db.transaction(() => {
+        for (const c of cards) insertCard.run({ ...c, determination: c.determination == null ? null : JSON.stringify(c.determination) });
+      })();
+    },
+    async unknownCards(serviceId, uuids) {
+      return uuids.filter((u) => !findCard.get(u, serviceId));
+    },
+    async recordFeedback(serviceId, entries, receivedAt) {
+      db.transaction(() => {
+        for (const e of entries) {
+          insertFeedback.run(
+            serviceId,
+            e.card,
+            e.outcome,
+            e.acceptedSuggestions ? JSON.stringify(e.acceptedSuggestions) : null,
+            e.overrideReason ? JSON.stringify(e.overrideReason) : null,
+            e.outcomeTimestamp,
+            receivedAt,
+          );
+        }
+      })();
+    },
+    async feedbackFor(cardUuid) {
+      return (byCard.all(cardUuid) as FeedbackRow[]).map(rowToFeedback);
+    },
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// The order-sign service `sij-medical-necessity`: the hook as named stages —
+//   parse request → resolve prefetch (fetch what is missing) → evaluate (engine) → build cards and
+//   CRD coverage-information systemActions → remember issued cards (for feedback).
+// Pure stages live in request.ts, cards.ts and coverage-information.ts; I/O in resolve-prefetch.ts.
+import type { Resource } from '@medplum/fhirtypes';
+import type { Determination } from '../criteria/model';
+import type { Logger } from '../server/logger';
+import { buildCard, buildIndeterminateCard } from './cards';
+import { assertionFor, coverageInformation, coverageReference, indeterminateAssertion } from './coverage-information';
+import type { FetchFn } from './fhir-fetch';
+import type { FeedbackStore, IssuedCard } from './feedback-store';
+import { PREFETCH_TEMPLATES } from './prefetch';
+import { draftOrders, isInScope, orderCodes, parseHookRequest } from './request';
+import { resolvePrefetch, type ResolvedRecord } from './resolve-prefetch';
+import type { Action, Card, CdsResponse, Engine, HookRequest, ServiceDefinition } from './types';
+
+export const SERVICE_ID = 'sij-medical-necessity';
+
+export const orderSignService: ServiceDefinition = {
+  hook: 'order-sign',
+  id: SERVICE_ID,
+  title: 'Medical necessity for sacroiliac-joint and sacral-nerve procedures',
+  description:
+    'When 64772, 64625, 64451, 27096, G0260, 64999 or J1100 is signed, judges the order against the patient\'s payer ' +
+    'policy (Medicare LCD, Aetna, Centene) or the evidence pathway, and returns a card with the reasons, the missing ' +
+    'documentation and the evidence-based alternative, plus Da Vinci CRD coverage information.',
+  prefetch: { ...PREFETCH_TEMPLATES },
+  usageRequirements: 'Send fhirServer with fhirAuthorization, or the prefetch; the service reads conditions, procedures, observations and medications.',
+};
+
+export interface OrderSignDeps {
+  engine: Engine;
+  store: FeedbackStore;
+  fetch: FetchFn;
+  logger: Logger;
+  publicBaseUrl: string;
+  allowlist: readonly string[];
+  sandboxFhirBase: string;
+  deadlineMs: number;
+  newUuid: () => string;
+  now: () => Date;
+}
+
+export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promise<CdsResponse> {
+  const started = Date.now();
+  const request = parseHookRequest(body, orderSignService.hook);
+  const orders = draftOrders(request);
+  if (!orders.some(isInScope)) return { cards: [] };
+
+  const record = await resolvePrefetch(request, {
+    fetch: deps.fetch,
+    allowlist: deps.allowlist,
+    sandboxFhirBase: deps.sandboxFhirBase,
+    deadlineMs: deps.deadlineMs,
+  });
+  const determinations = evaluate(record, orders, deps);
+  const { response, issued } = record.trouble
+    ? respondIndeterminate(request, orders, determinations, record, deps)
+    : respond(request, orders, determinations, record, deps);
+
+  await deps.store.recordIssued(issued).catch((err: unknown) => {
+    // Cards still go out: a clinician's signing must not wait on the analytics store.
+    deps.logger.error({ err }, 'could not remember issued cards; feedback for them will be refused');
+  });
+  deps.logger.info(
+    {
+      service: SERVICE_ID,
+      hookInstance: request.hookInstance,
+      outcomes: issued.map((c) => c.outcome),
+      fetched: record.fetched,
+      technical: Boolean(record.trouble),
+      ms: Date.now() - started,
+    },
+    'order-sign answered',
+  );
+  return response;
+}
+
+/** Stages 3–4: facts and evaluation are the engine's; a failing engine on partial data is not fatal. */
+function evaluate(record: ResolvedRecord, orders: Resource[], deps: OrderSignDeps): Determination[] | undefined {
+  try {
+    return deps.engine.evaluate(record.resources, { orders });
+  } catch (err) {
+    if (!record.trouble) throw err;
+    deps.logger.warn({ err }, 'engine failed on a partial record');
+    return undefined;
+  }
+}
+
+function findOrder(orders: Resource[], reference: string): Resource | undefined {
+  return orders.find((o) => `${o.resourceType}/${o.id}` === reference);
+}
+
+const today = (now: Date) => now.toISOString().slice(0, 10);
+
+/** Stage 5: one card and one coverage-information systemAction per determination. */
+function respond(request: HookRequest, orders: Resource[], determinations: Determination[] | undefined, record: ResolvedRecord, deps: OrderSignDeps) {
+  const cards: Card[] = [];
+  const systemActions: Action[] = [];
+  const issued: IssuedCard[] = [];
+  for (const d of determinations ?? []) {
+    const order = findOrder(orders, d.order.reference);
+    const card = buildCard(d, {
+      uuid: deps.newUuid(),
+      newUuid: deps.newUuid,
+      publicBaseUrl: deps.publicBaseUrl,
+      detail: deps.engine.renderMarkdown(d),
+      order,
+      patientId: request.context.patientId,
+    });
+    cards.push(card);
+    if (order) {
+      systemActions.push(
+        coverageInformation({
+          order,
+          assertion: assertionFor(d),
+          coverage: coverageReference(order, d, record.resources),
+          date: today(deps.now()),
+          assertionId: card.uuid,
+        }),
+      );
+    }
+    issued.push(issuedCard(card.uuid, request, d.order.reference, d.outcome, d, deps));
+  }
+  return { response: cards.length ? { cards, systemActions } : { cards }, issued };
+}
+
+/** Technical trouble: every in-scope order gets an indeterminate card and covered=indeterminate. */
+function respondIndeterminate(
+  request: HookRequest,
+  orders: Resource[],
+  determinations: Determination[] | undefined,
+  record: ResolvedRecord,
+  deps: OrderSignDeps,
+) {
+  const trouble = record.trouble ?? 'the record could not be read';
+  const inScope = determinations
+    ? determinations.map((d) => ({ reference: d.order.reference, code: { system: d.order.code.system, code: d.order.code.code } }))
+    : orders.filter(isInScope).map((o) => ({ reference: `${o.resourceType}/${o.id}`, code: orderCodes(o)[0]! }));
+  const cards: Card[] = [];
+  const systemActions: Action[] = [];
+  const issued: IssuedCard[] = [];
+  for (const ref of inScope) {
+    const card = buildIndeterminateCard(ref, trouble, { uuid: deps.newUuid(), publicBaseUrl: deps.publicBaseUrl });
+    cards.push(card);
+    const order = findOrder(orders, ref.reference);
+    if (order) {
+      systemActions.push(
+        coverageInformation({
+          order,
+          assertion: indeterminateAssertion(trouble),
+          coverage: coverageReference(order, undefined, record.resources),
+          date: today(deps.now()),
+          assertionId: card.uuid,
+        }),
+      );
+    }
+    issued.push(issuedCard(card.uuid, request, ref.reference, 'indeterminate', null, deps));
+  }
+  return { response: cards.length ? { cards, systemActions } : { cards }, issued };
+}
+
+function issuedCard(uuid: string, request: HookRequest, orderReference: string, outcome: string, d: Determination | null, deps: OrderSignDeps): IssuedCard {
+  return {
+    uuid,
+    serviceId: SERVICE_ID,
+    hookInstance: request.hookInstance,
+    orderReference,
+    outcome,
+    determination: d,
+    issuedAt: deps.now().toISOString(),
+  };
+}

@@ -1,0 +1,59 @@
+// Stage 2 of the hook: resolve prefetch. Every usable prefetch value is flattened to resources (any
+// key, so clients that prefetch under their own keys — the Da Vinci CRD request generator — count);
+// each of our template keys that is missing, null or an OperationOutcome is fetched from fhirServer.
+// 412 only when the data cannot be had at all; a failing server is "technical trouble", not a 412.
+import type { Resource } from '@medplum/fhirtypes';
+import { allowedFhirBase, fetchAllPages, FhirTechnicalError, type FetchFn } from './fhir-fetch';
+import { dedupeResources, flattenResources, isUsablePrefetch, PREFETCH_TEMPLATES, replacePrefetchTokens } from './prefetch';
+import type { HookRequest } from './types';
+
+export interface ResolveOptions {
+  fetch: FetchFn;
+  allowlist: readonly string[];
+  sandboxFhirBase: string;
+  deadlineMs: number;
+}
+
+export interface ResolvedRecord {
+  resources: Resource[];
+  /** Keys fetched from fhirServer rather than prefetched. */
+  fetched: string[];
+  /** Why some data could not be read (set only on technical trouble). */
+  trouble?: string;
+}
+
+export async function resolvePrefetch(request: HookRequest, opts: ResolveOptions): Promise<ResolvedRecord> {
+  const prefetch = request.prefetch ?? {};
+  const resources: Resource[] = [];
+  for (const value of Object.values(prefetch)) if (isUsablePrefetch(value)) resources.push(...flattenResources(value));
+
+  const missing = Object.entries(PREFETCH_TEMPLATES)
+    .filter(([key]) => !isUsablePrefetch(prefetch[key]))
+    .map(([key, template]) => ({ key, query: replacePrefetchTokens(template, request.context) }))
+    .filter((m): m is { key: string; query: string } => m.query !== undefined);
+  if (missing.length === 0) return { resources: dedupeResources(resources), fetched: [] };
+
+  const base = allowedFhirBase(request.fhirServer, opts.allowlist, opts.sandboxFhirBase);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), opts.deadlineMs);
+  try {
+    const results = await Promise.allSettled(
+      missing.map((m) =>
+        fetchAllPages(base, m.query, {
+          fetch: opts.fetch,
+          accessToken: request.fhirAuthorization?.access_token,
+          signal: controller.signal,
+        }),
+      ),
+    );
+    let trouble: string | undefined;
+    for (const result of results) {
+      if (result.status === 'fulfilled') resources.push(...result.value);
+      else trouble ??= result.reason instanceof FhirTechnicalError ? result.reason.message : 'the FHIR server could not be read';
+    }
+    return { resources: dedupeResources(resources), fetched: missing.map((m) => m.key), ...(trouble ? { trouble } : {}) };
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}

@@ -1,0 +1,76 @@
+// Configuration: the environment is parsed once, here, with zod, into a frozen Config that every
+// other module receives as a value (createApp(config, deps)). Nothing else reads process.env.
+import { z } from 'zod';
+
+const trustedIssuer = z.object({ iss: z.string().min(1), jwks_url: z.url() });
+export type TrustedIssuer = z.infer<typeof trustedIssuer>;
+
+const origin = z.url().transform((u) => new URL(u).origin);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PUBLIC_BASE_URL: z.url().optional(),
+  CDS_AUTH: z.enum(['on', 'off']).default('on'),
+  CDS_TRUSTED_ISSUERS: z
+    .string()
+    .default('[]')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {"iss","jwks_url"}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(trustedIssuer)),
+  FHIR_SERVER_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(origin)),
+  DATABASE_URL: z.string().min(1).optional(),
+  FEEDBACK_DB_PATH: z.string().min(1).default('./data/feedback.db'),
+  FHIR_DEADLINE_MS: z.coerce.number().int().positive().default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  /** The public origin + path prefix this service is reached at; JWT `aud` and card links are built from it. */
+  publicBaseUrl: string;
+  cdsAuth: 'on' | 'off';
+  trustedIssuers: TrustedIssuer[];
+  /** Origins of FHIR servers the service may call back (CDS Hooks fhirServer). */
+  fhirServerAllowlist: string[];
+  /** The embedded sandbox FHIR server (`${publicBaseUrl}/fhir`): its origin is always allowed. */
+  sandboxFhirBase: string;
+  databaseUrl?: string;
+  feedbackDbPath: string;
+  /** Total time budget for fetching missing prefetch data from fhirServer. */
+  fhirDeadlineMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return Object.freeze({
+    port: e.PORT,
+    publicBaseUrl,
+    cdsAuth: e.CDS_AUTH,
+    trustedIssuers: e.CDS_TRUSTED_ISSUERS,
+    fhirServerAllowlist: e.FHIR_SERVER_ALLOWLIST,
+    sandboxFhirBase: `${publicBaseUrl}/fhir`,
+    databaseUrl: e.DATABASE_URL,
+    feedbackDbPath: e.FEEDBACK_DB_PATH,
+    fhirDeadlineMs: e.FHIR_DEADLINE_MS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

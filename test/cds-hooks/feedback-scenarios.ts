@@ -1,0 +1,75 @@
+// The feedback behaviour both stores must show, run against SQLite and PostgreSQL alike.
+import { expect, it } from 'vitest';
+import type { FeedbackStore } from '../../cds-hooks/feedback-store';
+import { cdsResponseProblems, expectValid, feedbackAckProblems, operationOutcomeProblems } from './contract';
+import { hookRequest, SERVICE_URL_PATH, startApp, type StartOptions } from './harness';
+import { ADA, adaFullPrefetch, adaOrders } from './patients';
+
+const fullPrefetch = adaFullPrefetch();
+
+export function feedbackScenarios(label: string, open: () => Promise<{ options: StartOptions; reopen: () => Promise<FeedbackStore> }>) {
+  it(`${label}: feedback on an issued card is stored with the determination it answered, and survives a restart`, async () => {
+    const { options, reopen } = await open();
+    const app = await startApp({ ...options, keepStore: true });
+    const issued = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), prefetch: fullPrefetch }));
+    expect(issued.status).toBe(200);
+    expectValid(cdsResponseProblems(issued.body));
+    const card = issued.body.cards.find((c: any) => c.extension['medical-necessity'].code.code === '64625');
+    const suggestion = card.suggestions?.[0];
+    const feedback = {
+      feedback: [
+        {
+          card: card.uuid,
+          outcome: 'overridden',
+          overrideReason: { reason: card.overrideReasons[0], userComment: 'payer called' },
+          outcomeTimestamp: '2025-06-01T10:00:00Z',
+        },
+        ...(suggestion ? [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: suggestion.uuid }], outcomeTimestamp: '2025-06-01T10:01:00Z' }] : []),
+      ],
+    };
+    const res = await app.post(`${SERVICE_URL_PATH}/feedback`, feedback);
+    expectValid(feedbackAckProblems(res.status, res.body));
+    await app.close();
+    await app.store.close();
+
+    const store = await reopen();
+    try {
+      const stored = await store.feedbackFor(card.uuid);
+      expect(stored).toHaveLength(feedback.feedback.length);
+      expect(stored[0]).toMatchObject({ card: card.uuid, outcome: 'overridden', overrideReason: { userComment: 'payer called' } });
+      expect(stored[0]!.issued.orderReference).toBe('ServiceRequest/cds-ada-rfa');
+      expect(stored[0]!.issued.outcome).toBe('not-medically-necessary');
+      expect((stored[0]!.issued.determination as any).policy.id).toBe('aetna-cpb-0016');
+      if (suggestion) expect(stored[1]!.acceptedSuggestions).toEqual([{ id: suggestion.uuid }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it(`${label}: feedback for a card the service never issued is refused with a clear OperationOutcome, and nothing is stored`, async () => {
+    const { options } = await open();
+    const app = await startApp(options);
+    try {
+      const issued = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), prefetch: fullPrefetch }));
+      const known = issued.body.cards[0].uuid;
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      const res = await app.post(`${SERVICE_URL_PATH}/feedback`, {
+        feedback: [
+          { card: known, outcome: 'accepted', outcomeTimestamp: '2025-06-01T10:00:00Z' },
+          { card: unknown, outcome: 'accepted', outcomeTimestamp: '2025-06-01T10:00:00Z' },
+        ],
+      });
+      expect(res.status).toBe(422);
+      expectValid(operationOutcomeProblems(res.body));
+      expect(res.body.issue[0].details.text).toContain(unknown);
+      expect(await app.store.feedbackFor(known)).toHaveLength(0);
+      const bad = await app.post(`${SERVICE_URL_PATH}/feedback`, { feedback: [{ card: known, outcome: 'maybe' }] });
+      expect(bad.status).toBe(400);
+      expectValid(operationOutcomeProblems(bad.body));
+      const good = await app.post(`${SERVICE_URL_PATH}/feedback`, { feedback: [{ card: known, outcome: 'accepted', outcomeTimestamp: '2025-06-01T10:00:00Z' }] });
+      expectValid(feedbackAckProblems(good.status, good.body));
+    } finally {
+      await app.close();
+    }
+  });
+}

@@ -1,0 +1,145 @@
+// The sandbox FHIR server over real HTTP on loopback: search, paging, includes, transactions, errors.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { startFhirServer } from '../../sandbox/fhir-server';
+
+const patientId = 'fx-pt';
+const conditions = Array.from({ length: 7 }, (_, i) => ({
+  resourceType: 'Condition' as const,
+  id: `fx-cond-${i}`,
+  subject: { reference: `Patient/${patientId}` },
+  code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'M46.1' }] },
+}));
+const fixture: Bundle = {
+  resourceType: 'Bundle',
+  type: 'collection',
+  entry: [
+    { resource: { resourceType: 'Patient', id: patientId, name: [{ family: 'Fixture' }] } },
+    { resource: { resourceType: 'Patient', id: 'other-pt' } },
+    { resource: { resourceType: 'Organization', id: 'fx-payer', name: 'Aetna' } },
+    {
+      resource: {
+        resourceType: 'Coverage',
+        id: 'fx-cov',
+        status: 'active',
+        beneficiary: { reference: `Patient/${patientId}` },
+        payor: [{ reference: 'Organization/fx-payer' }],
+      },
+    },
+    { resource: { resourceType: 'Condition', id: 'other-cond', subject: { reference: 'Patient/other-pt' } } },
+    ...conditions.map((resource) => ({ resource })),
+  ],
+};
+
+let server: Awaited<ReturnType<typeof startFhirServer>>;
+beforeAll(async () => {
+  server = await startFhirServer({ bundles: [fixture] });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function get(url: string): Promise<{ status: number; type: string | null; body: any }> {
+  const res = await fetch(url.startsWith('http') ? url : `${server.url}/${url}`);
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
+}
+const ids = (bundle: Bundle) => (bundle.entry ?? []).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`);
+
+describe('sandbox FHIR server', () => {
+  it('serves a loaded fixture under its own id, as application/fhir+json', async () => {
+    const { status, type, body } = await get(`Patient/${patientId}`);
+    expect(status).toBe(200);
+    expect(type).toMatch(/application\/fhir\+json/);
+    expect(body).toMatchObject({ resourceType: 'Patient', id: patientId });
+  });
+
+  it('answers 404 with an OperationOutcome for an unknown id', async () => {
+    const { status, body } = await get('Patient/no-such-patient');
+    expect(status).toBe(404);
+    expect(body.resourceType).toBe('OperationOutcome');
+  });
+
+  it('finds a patient\'s conditions by bare id and by reference, and no one else\'s', async () => {
+    const bare = await get(`Condition?patient=${patientId}&_count=100`);
+    const typed = await get(`Condition?patient=Patient/${patientId}&_count=100`);
+    expect(bare.body.total).toBe(7);
+    expect(ids(bare.body).sort()).toEqual(ids(typed.body).sort());
+    expect(ids(bare.body)).not.toContain('Condition/other-cond');
+  });
+
+  it('pages with _count and absolute next links that reach every match exactly once', async () => {
+    const seen: string[] = [];
+    let url: string | undefined = `${server.url}/Condition?patient=${patientId}&_count=3`;
+    let pages = 0;
+    while (url) {
+      const { body } = await get(url);
+      seen.push(...ids(body));
+      url = body.link?.find((l: { relation: string }) => l.relation === 'next')?.url;
+      if (url) expect(url.startsWith(server.url)).toBe(true);
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(seen.sort()).toEqual(conditions.map((c) => `Condition/${c.id}`).sort());
+  });
+
+  it('includes the Coverage payor Organization with _include, marked as include', async () => {
+    const { body } = await get(`Coverage?patient=${patientId}&status=active&_include=Coverage:payor`);
+    expect(ids(body)).toEqual(['Coverage/fx-cov', 'Organization/fx-payer']);
+    expect(body.entry[1].search.mode).toBe('include');
+  });
+
+  it('loads a transaction bundle posted to the base and reads its resources back', async () => {
+    const transaction: Bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'ServiceRequest', id: 'tx-sr', status: 'draft', intent: 'order', subject: { reference: `Patient/${patientId}` } },
+          request: { method: 'PUT', url: 'ServiceRequest/tx-sr' },
+        },
+      ],
+    };
+    const res = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(transaction),
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).type).toBe('transaction-response');
+    const { body } = await get(`ServiceRequest?patient=${patientId}&status=draft,active`);
+    expect(ids(body)).toEqual(['ServiceRequest/tx-sr']);
+  });
+
+  it('creates with POST and updates with PUT', async () => {
+    const created = await fetch(`${server.url}/Observation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'pain' } }),
+    });
+    expect(created.status).toBe(201);
+    const obs = (await created.json()) as Resource;
+    const updated = await fetch(`${server.url}/Observation/${obs.id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ ...obs, status: 'amended' }),
+    });
+    expect(updated.status).toBe(200);
+    expect((await get(`Observation/${obs.id}`)).body.status).toBe('amended');
+  });
+
+  it('answers GET /metadata with an R4 CapabilityStatement', async () => {
+    const { status, body } = await get('metadata');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1' });
+  });
+
+  it('rejects a body that is not JSON with a 400 OperationOutcome', async () => {
+    const res = await fetch(`${server.url}/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: '{not json',
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).resourceType).toBe('OperationOutcome');
+  });
+});

@@ -1,0 +1,38 @@
+// Configuration parsed once from the environment.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../server/config';
+
+describe('parseConfig', () => {
+  it('defaults PUBLIC_BASE_URL to http://localhost:PORT, auth on, deadline 4000 ms, SQLite at ./data/feedback.db', () => {
+    const c = parseConfig({ PORT: '9090' });
+    expect(c).toMatchObject({
+      port: 9090,
+      publicBaseUrl: 'http://localhost:9090',
+      sandboxFhirBase: 'http://localhost:9090/fhir',
+      cdsAuth: 'on',
+      fhirDeadlineMs: 4000,
+      feedbackDbPath: './data/feedback.db',
+      trustedIssuers: [],
+      fhirServerAllowlist: [],
+    });
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it('reads the allowlist as origins and the trusted issuers as JSON', () => {
+    const c = parseConfig({
+      PUBLIC_BASE_URL: 'https://cds.example.org/',
+      FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir/r4, http://127.0.0.1:8090',
+      CDS_TRUSTED_ISSUERS: '[{"iss":"https://ehr.example.org","jwks_url":"https://ehr.example.org/jwks"}]',
+    });
+    expect(c.publicBaseUrl).toBe('https://cds.example.org');
+    expect(c.fhirServerAllowlist).toEqual(['https://ehr.example.org', 'http://127.0.0.1:8090']);
+    expect(c.trustedIssuers).toEqual([{ iss: 'https://ehr.example.org', jwks_url: 'https://ehr.example.org/jwks' }]);
+  });
+
+  it('fails fast, naming the variable, on bad values', () => {
+    expect(() => parseConfig({ CDS_TRUSTED_ISSUERS: 'not json' })).toThrow(ConfigError);
+    expect(() => parseConfig({ CDS_TRUSTED_ISSUERS: '[{"iss":"x"}]' })).toThrow(/CDS_TRUSTED_ISSUERS/);
+    expect(() => parseConfig({ CDS_AUTH: 'maybe' })).toThrow(/CDS_AUTH/);
+    expect(() => parseConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+  });
+});
