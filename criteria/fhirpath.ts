@@ -4,6 +4,7 @@
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
 import { toConcept, type ConceptLike } from './valueset';
+import { compileFastPath } from './fast-path';
 
 export const PATHS = {
   conditionCode: 'Condition.code',
@@ -83,9 +84,19 @@ export const PATHS = {
 export type PathName = keyof typeof PATHS;
 
 type Compiled = (resource: unknown) => unknown[];
-const compiled = Object.fromEntries(
+
+/** The fhirpath.js evaluator of every path, compiled once with the R4 model. */
+export const FHIRPATH_JS = Object.fromEntries(
   Object.entries(PATHS).map(([name, expr]) => [name, fhirpath.compile(expr, r4) as Compiled]),
 ) as Record<PathName, Compiled>;
+
+/** What the engine runs: direct access for the plain subset (fast-path.ts), fhirpath.js for the rest. */
+const compiled = Object.fromEntries(
+  (Object.keys(PATHS) as PathName[]).map((name) => [name, compileFastPath(PATHS[name]) ?? FHIRPATH_JS[name]]),
+) as Record<PathName, Compiled>;
+
+/** Which paths run on the fast subset (reported by the equivalence test). */
+export const FAST_PATHS = (Object.keys(PATHS) as PathName[]).filter((name) => compileFastPath(PATHS[name]) !== undefined);
 
 /** Evaluate a named path; results are plain JSON (fhirpath resolves its internal types by default). */
 export function read<T = unknown>(name: PathName, resource: unknown): T[] {

@@ -89,15 +89,18 @@ export function compileValueSet(vs: ValueSetJson): ValueSetMatcher {
     cls: inc.extension?.find((e) => e.url === CLASS_URL)?.valueCode,
   }));
   const setPattern = patternOf(vs.extension);
+  // One combined test first: most texts match none of a set's patterns, and then one regex run is enough.
+  const sources = [...includes.map((i) => i.pattern?.source), setPattern?.source].filter((x): x is string => !!x);
+  const anyPattern = sources.length ? new RegExp(sources.map((x) => `(?:${x})`).join('|'), 'i') : undefined;
+  const byCode = new Map<string, CompiledInclude[]>();
+  for (const inc of includes) for (const code of inc.codes) byCode.set(code, [...(byCode.get(code) ?? []), inc]);
+  const prefixed = includes.filter((i) => i.prefixes.length > 0);
 
+  const systemOk = (inc: CompiledInclude, coding: CodingLike) => !inc.system || !coding.system || inc.system === coding.system;
   const matchCoding = (coding: CodingLike): CompiledInclude | undefined => {
     if (!coding.code) return undefined;
     const code = normaliseCode(coding.code);
-    return includes.find(
-      (inc) =>
-        (!inc.system || !coding.system || inc.system === coding.system) &&
-        (inc.codes.has(code) || inc.prefixes.some((p) => code.startsWith(p))),
-    );
+    return byCode.get(code)?.find((inc) => systemOk(inc, coding)) ?? prefixed.find((inc) => systemOk(inc, coding) && inc.prefixes.some((p) => code.startsWith(p)));
   };
 
   const match = (concepts: ConceptLike | ConceptLike[] | undefined): ConceptMatch | undefined => {
@@ -113,6 +116,7 @@ export function compileValueSet(vs: ValueSetJson): ValueSetMatcher {
         (t): t is string => typeof t === 'string' && t.length > 0,
       );
       for (const text of texts) {
+        if (!anyPattern?.test(text)) continue;
         const inc = includes.find((i) => i.pattern?.test(text));
         if (inc) return { cls: inc.cls, by: 'text' };
         if (setPattern?.test(text)) return { by: 'text' };

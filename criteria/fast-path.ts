@@ -1,0 +1,103 @@
+// A compiler for the plain subset of FHIRPath the engine's paths use — member navigation, ofType()
+// on choice elements, and `|` unions — into direct property access. fhirpath.js evaluates the same
+// expressions about 50× slower (it builds typed result nodes per step), which dominated the engine's
+// time. Anything outside the subset returns undefined here and is evaluated by fhirpath.js instead;
+// a test checks both give the same results for every path over every fixture.
+
+type Fn = (resource: unknown) => unknown[];
+
+/** FHIR type names as ofType() takes them → the suffix of the choice element's JSON name. */
+const CHOICE_SUFFIX: Record<string, string> = {
+  dateTime: 'DateTime',
+  Period: 'Period',
+  Quantity: 'Quantity',
+  integer: 'Integer',
+  boolean: 'Boolean',
+  string: 'String',
+  instant: 'Instant',
+  CodeableConcept: 'CodeableConcept',
+  Age: 'Age',
+  Range: 'Range',
+  Reference: 'Reference',
+};
+
+const IDENT = /^[A-Za-z][A-Za-z0-9]*$/;
+
+type Step = { kind: 'member'; name: string } | { kind: 'choice'; name: string; suffix: string };
+
+function parseBranch(branch: string): { type?: string; steps: Step[] } | undefined {
+  // Split on dots outside parentheses.
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of branch.trim()) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === '.' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  parts.push(cur);
+  let type: string | undefined;
+  if (parts[0] && /^[A-Z]/.test(parts[0]) && IDENT.test(parts[0])) type = parts.shift();
+  const steps: Step[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (!IDENT.test(p) || /^[A-Z]/.test(p)) return undefined;
+    const next = parts[i + 1];
+    const of = next ? /^ofType\(([A-Za-z]+)\)$/.exec(next) : null;
+    if (of) {
+      const suffix = CHOICE_SUFFIX[of[1]!];
+      if (!suffix) return undefined;
+      steps.push({ kind: 'choice', name: p, suffix });
+      i++;
+    } else if (next !== undefined && !IDENT.test(next)) {
+      return undefined;
+    } else steps.push({ kind: 'member', name: p });
+  }
+  return { type, steps };
+}
+
+const isEmptyish = (v: unknown) => v === undefined || v === null;
+
+function walk(resource: unknown, type: string | undefined, steps: Step[]): unknown[] {
+  if (!resource || typeof resource !== 'object') return [];
+  if (type && (resource as { resourceType?: unknown }).resourceType !== type) return [];
+  let items: unknown[] = [resource];
+  for (const step of steps) {
+    const next: unknown[] = [];
+    const key = step.kind === 'member' ? step.name : step.name + step.suffix;
+    for (const it of items) {
+      if (!it || typeof it !== 'object' || Array.isArray(it)) continue;
+      const v = (it as Record<string, unknown>)[key];
+      if (isEmptyish(v)) continue;
+      if (Array.isArray(v)) {
+        for (const x of v) if (!isEmptyish(x)) next.push(x);
+      } else next.push(v);
+    }
+    items = next;
+    if (items.length === 0) break;
+  }
+  return items;
+}
+
+const same = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
+
+/** Compile an expression in the subset, or return undefined to leave it to fhirpath.js. */
+export function compileFastPath(expression: string): Fn | undefined {
+  if (/[[\]'"=<>!+*/-]|\bwhere\b|\bexists\b|\bempty\b|\bfirst\b/.test(expression)) return undefined;
+  const branches = expression.split('|').map(parseBranch);
+  if (branches.some((b) => b === undefined)) return undefined;
+  const compiled = branches as { type?: string; steps: Step[] }[];
+  if (compiled.length === 1) {
+    const [{ type, steps }] = compiled as [{ type?: string; steps: Step[] }];
+    return (r) => walk(r, type, steps);
+  }
+  // FHIRPath union: the items of each branch, without duplicates.
+  return (r) => {
+    const out: unknown[] = [];
+    for (const { type, steps } of compiled) for (const v of walk(r, type, steps)) if (!out.some((o) => same(o, v))) out.push(v);
+    return out;
+  };
+}

@@ -1,0 +1,67 @@
+// The fast path must be FHIRPath: for every named path and every resource of every fixture (and
+// random well-typed resources), direct access gives exactly what fhirpath.js with the R4 model gives.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileFastPath } from '../../criteria/fast-path';
+import { FAST_PATHS, FHIRPATH_JS, PATHS, type PathName } from '../../criteria/fhirpath';
+import { loadPersona, personaNames, resourcesOf } from '../support/fixtures';
+
+const names = Object.keys(PATHS) as PathName[];
+const fixtures = personaNames().flatMap((n) => resourcesOf(loadPersona(n)));
+const norm = (v: unknown[]) => JSON.parse(JSON.stringify(v));
+
+describe('fast FHIRPath subset', () => {
+  it('covers most of the engine\'s paths (the rest run on fhirpath.js)', () => {
+    expect(FAST_PATHS.length).toBeGreaterThan(names.length * 0.8);
+    expect(FAST_PATHS).not.toContain('patientState'); // uses where(): left to fhirpath.js
+  });
+
+  it('gives the same results as fhirpath.js for every path over every fixture resource', () => {
+    let compared = 0;
+    for (const name of FAST_PATHS) {
+      const fast = compileFastPath(PATHS[name])!;
+      for (const r of fixtures) {
+        expect(norm(fast(r)), `${name} on ${r.resourceType}/${r.id}`).toEqual(norm(FHIRPATH_JS[name](r)));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+
+  it('gives the same results on random well-typed resources', () => {
+    const cc = fc.record({ coding: fc.array(fc.record({ system: fc.constantFrom('http://loinc.org', 'x'), code: fc.constantFrom('a', 'b') }), { maxLength: 2 }), text: fc.string({ maxLength: 5 }) }, { requiredKeys: [] });
+    // Choice elements ([x]) only on the types that define them: that is what "well-typed" means here.
+    const common = {
+      code: cc,
+      recordedDate: fc.constantFrom('2025-01-02', '2024-05-06'),
+      interpretation: fc.array(cc, { maxLength: 2 }),
+      partOf: fc.array(fc.record({ reference: fc.constantFrom('Procedure/a', 'Procedure/b') }), { maxLength: 2 }),
+      note: fc.array(fc.record({ text: fc.string({ maxLength: 8 }) }), { maxLength: 2 }),
+      name: fc.string({ maxLength: 6 }),
+      alias: fc.array(fc.string({ maxLength: 6 }), { maxLength: 2 }),
+      reasonCode: fc.array(cc, { maxLength: 2 }),
+    };
+    const typed = (resourceType: string, extra: Record<string, fc.Arbitrary<unknown>>) =>
+      fc.record({ resourceType: fc.constant(resourceType), ...common, ...extra }, { requiredKeys: ['resourceType'] });
+    const resource = fc.oneof(
+      typed('Condition', { onsetDateTime: fc.constantFrom('2025-01-02', '2025-01-02T03:04:05Z') }),
+      typed('Procedure', { performedPeriod: fc.record({ start: fc.constantFrom('2025-02-03') }) }),
+      typed('Observation', { valueQuantity: fc.record({ value: fc.integer({ min: 0, max: 10 }), unit: fc.constantFrom('%', '{score}') }), effectiveDateTime: fc.constant('2025-03-04') }),
+      typed('Observation', { valueBoolean: fc.boolean() }),
+      typed('ServiceRequest', { quantityQuantity: fc.record({ value: fc.integer({ min: 1, max: 9 }) }), authoredOn: fc.constant('2025-11-17') }),
+      typed('MedicationRequest', { medicationCodeableConcept: cc }),
+      typed('Coverage', {}),
+      typed('Organization', {}),
+    );
+    fc.assert(
+      fc.property(resource, (r) => {
+        for (const name of FAST_PATHS) expect(norm(compileFastPath(PATHS[name])!(r)), name).toEqual(norm(FHIRPATH_JS[name](r)));
+      }),
+      { numRuns: 300, seed: 42 },
+    );
+  });
+
+  it('leaves expressions outside the subset to fhirpath.js', () => {
+    for (const e of ["Patient.address.where(use = 'home')", 'Observation.value.exists()', "code.coding[0]", 'Condition.code.first()']) expect(compileFastPath(e)).toBeUndefined();
+  });
+});
