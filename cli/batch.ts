@@ -8,16 +8,41 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { determine, type Determination, type Outcome, type PolicyLibrary } from '../criteria';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Outcome } from '../criteria';
+import type { PartitionJob, PartitionResult } from './batch-worker';
+
+/** A worker thread running batch-worker.ts, one job at a time. */
+function startWorker(): { run(job: PartitionJob): Promise<PartitionResult>; stop(): Promise<void> } {
+  const worker = new Worker(new URL('./batch-worker-entry.mjs', import.meta.url));
+  return {
+    run: (job) =>
+      new Promise((resolve, reject) => {
+        const onError = (e: Error) => reject(e);
+        worker.once('error', onError);
+        worker.once('message', (m: { ok: boolean; result?: PartitionResult; error?: string }) => {
+          worker.off('error', onError);
+          if (m.ok) resolve(m.result!);
+          else reject(new Error(m.error));
+        });
+        worker.postMessage(job);
+      }),
+    stop: async () => {
+      await worker.terminate();
+    },
+  };
+}
 
 export interface BatchOptions {
   dir: string;
   out: NodeJS.WritableStream;
-  library: PolicyLibrary;
   asOf?: string;
   /** Target bytes per partition; the partition count follows from the input size. */
   partitionBytes?: number;
   onProgress?: (p: Progress) => void;
+  /** Worker threads for evaluation; default: one per core. */
+  workers?: number;
 }
 
 export interface Progress {
@@ -58,8 +83,27 @@ const write = async (stream: NodeJS.WritableStream, chunk: string): Promise<void
   if (!stream.write(chunk)) await once(stream, 'drain');
 };
 
+/** Collects small writes into ~256 KB chunks: one await per chunk instead of per line. */
+class Buffered {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(readonly stream: NodeJS.WritableStream) {}
+  async add(s: string): Promise<void> {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= 256 * 1024) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.size === 0) return;
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    await write(this.stream, chunk);
+  }
+}
+
 async function* lines(file: string): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 }), crlfDelay: Infinity });
   for await (const line of rl) if (line.trim()) yield line;
 }
 
@@ -68,7 +112,7 @@ export async function reviewBulkExport(opts: BatchOptions): Promise<BatchSummary
   const files = readdirSync(opts.dir).filter((f) => f.endsWith('.ndjson')).sort().map((f) => join(opts.dir, f));
   if (files.length === 0) throw new Error(`no .ndjson files in ${opts.dir}`);
   const totalBytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  const partitions = Math.max(1, Math.ceil(totalBytes / (opts.partitionBytes ?? 32 * 1024 * 1024)));
+  const partitions = Math.max(opts.workers ?? availableParallelism(), Math.ceil(totalBytes / (opts.partitionBytes ?? 32 * 1024 * 1024)));
   const work = mkdtempSync(join(tmpdir(), 'bulk-review-'));
   const shared: unknown[] = [];
   const summary: BatchSummary = {
@@ -81,7 +125,8 @@ export async function reviewBulkExport(opts: BatchOptions): Promise<BatchSummary
   };
   try {
     // Pass 1: partition by patient.
-    const writers: WriteStream[] = Array.from({ length: partitions }, (_, i) => createWriteStream(join(work, `p${i}.ndjson`)));
+    const streams: WriteStream[] = Array.from({ length: partitions }, (_, i) => createWriteStream(join(work, `p${i}.ndjson`)));
+    const writers = streams.map((w) => new Buffered(w));
     let readBytes = 0;
     let count = 0;
     for (const file of files) {
@@ -107,34 +152,55 @@ export async function reviewBulkExport(opts: BatchOptions): Promise<BatchSummary
           summary.skippedLines++;
           continue;
         }
-        await write(writers[hash(patient) % partitions]!, `${patient}\t${line}\n`);
+        await writers[hash(patient) % partitions]!.add(`${patient}\t${line}\n`);
         if (++count % 2000 === 0) opts.onProgress?.({ phase: 'partition', done: readBytes, total: totalBytes });
       }
     }
-    await Promise.all(writers.map((w) => new Promise<void>((res, rej) => w.end((e?: Error | null) => (e ? rej(e) : res())))));
+    for (const w of writers) await w.flush();
+    await Promise.all(streams.map((w) => new Promise<void>((res, rej) => w.end((e?: Error | null) => (e ? rej(e) : res())))));
     opts.onProgress?.({ phase: 'partition', done: totalBytes, total: totalBytes });
 
-    // Pass 2: one partition at a time, grouped by patient.
-    for (let i = 0; i < partitions; i++) {
-      const groups = new Map<string, unknown[]>();
-      for await (const line of lines(join(work, `p${i}.ndjson`))) {
-        const tab = line.indexOf('\t');
-        const patient = line.slice(0, tab);
-        const list = groups.get(patient) ?? [];
-        list.push(JSON.parse(line.slice(tab + 1)));
-        groups.set(patient, list);
-      }
-      for (const [patient, resources] of groups) {
-        summary.patients++;
-        const ds: Determination[] = determine(opts.library, [...resources, ...shared], { asOf: opts.asOf });
-        for (const d of ds) {
-          summary.orders++;
-          summary.byOutcome[d.outcome]++;
-          summary.byPolicy[d.policy.shortName] = (summary.byPolicy[d.policy.shortName] ?? 0) + 1;
-          await write(opts.out, `${JSON.stringify({ patient: `Patient/${patient}`, ...d })}\n`);
+    // Pass 2: partitions are independent; worker threads evaluate them in parallel, each holding
+    // one partition at a time, and the parts are appended to the output in partition order.
+    const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), partitions));
+    const pool = Array.from({ length: workers }, () => startWorker());
+    try {
+      let nextPartition = 0;
+      let finished = 0;
+      const results: (PartitionResult | undefined)[] = new Array(partitions);
+      let written = 0;
+      // Serialised: two workers finishing together must not append the same part twice.
+      let flushing: Promise<void> = Promise.resolve();
+      const flushInOrder = () => (flushing = flushing.then(appendReady));
+      const appendReady = async () => {
+        while (written < partitions && results[written]) {
+          await new Promise<void>((res, rej) => {
+            const input = createReadStream(join(work, `out${written}.ndjson`));
+            input.on('error', rej);
+            input.on('end', res);
+            input.pipe(opts.out as NodeJS.WritableStream, { end: false });
+          });
+          written++;
         }
-      }
-      opts.onProgress?.({ phase: 'evaluate', done: i + 1, total: partitions });
+      };
+      await Promise.all(
+        pool.map(async (w) => {
+          while (nextPartition < partitions) {
+            const i = nextPartition++;
+            const r = await w.run({ input: join(work, `p${i}.ndjson`), output: join(work, `out${i}.ndjson`), shared, asOf: opts.asOf });
+            results[i] = r;
+            summary.patients += r.patients;
+            for (const o of r.outcomes) summary.byOutcome[o]++;
+            for (const p of r.policies) summary.byPolicy[p] = (summary.byPolicy[p] ?? 0) + 1;
+            summary.orders += r.outcomes.length;
+            opts.onProgress?.({ phase: 'evaluate', done: ++finished, total: partitions });
+            await flushInOrder();
+          }
+        }),
+      );
+      await flushInOrder();
+    } finally {
+      await Promise.all(pool.map((w) => w.stop()));
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

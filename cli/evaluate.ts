@@ -89,7 +89,6 @@ async function runBatch(args: Args): Promise<void> {
   const summary = await reviewBulkExport({
     dir,
     out,
-    library: loadLibraryFromDisk(),
     asOf: args.asOf,
     onProgress: (p) => {
       if (!tty || (Date.now() - last < 100 && p.done < p.total)) return;

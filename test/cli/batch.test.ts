@@ -23,7 +23,7 @@ describe('batch review of Bulk Data NDJSON', () => {
     const chunks: string[] = [];
     out.on('data', (c) => chunks.push(String(c)));
     const progress: string[] = [];
-    const summary = await reviewBulkExport({ dir, out, library, partitionBytes: 20_000, onProgress: (p) => progress.push(p.phase) });
+    const summary = await reviewBulkExport({ dir, out, partitionBytes: 20_000, onProgress: (p) => progress.push(p.phase) });
     const rows = chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as { patient: string; order: { reference: string }; outcome: string });
 
     expect(summary.patients).toBe(n);
@@ -54,6 +54,6 @@ describe('batch review of Bulk Data NDJSON', () => {
   });
 
   it('a folder with no .ndjson files is an error, not an empty success', async () => {
-    await expect(reviewBulkExport({ dir: mkdtempSync(join(tmpdir(), 'empty-')), out: new PassThrough(), library })).rejects.toThrow(/no \.ndjson files/);
+    await expect(reviewBulkExport({ dir: mkdtempSync(join(tmpdir(), 'empty-')), out: new PassThrough() })).rejects.toThrow(/no \.ndjson files/);
   });
 });
