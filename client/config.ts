@@ -1,0 +1,63 @@
+// The SMART app's configuration: client id, scopes and PKCE mode. One build works against any EHR:
+// values come from, in rising precedence, the defaults below, the build (VITE_SMART_CLIENT_ID,
+// VITE_SMART_SCOPE), the server (/app-config.js sets window.SMART_APP_CONFIG) and the launch URL's
+// query (?client_id=…&scope=…), which a launcher registration can carry.
+
+export type PkceMode = 'ifSupported' | 'required' | 'disabled' | 'unsafeV1';
+
+export interface AppConfig {
+  clientId: string;
+  /** SMART v2 scopes; the v1 form is derived when the server lacks `permission-v2`. */
+  scope: string;
+  pkceMode: PkceMode;
+  /** Where the authorization server sends the browser back: the app, relative to the launch page. */
+  redirectPath: string;
+}
+
+declare global {
+  interface Window {
+    SMART_APP_CONFIG?: Partial<AppConfig>;
+  }
+}
+
+/** Resource types the determination reads; the app cannot decide without the first group. */
+export const REQUIRED_TYPES = ['Patient', 'Condition', 'Procedure', 'ServiceRequest', 'Observation'] as const;
+export const OPTIONAL_TYPES = [
+  'Coverage',
+  'Organization',
+  'MedicationRequest',
+  'MedicationStatement',
+  'Encounter',
+  'DiagnosticReport',
+] as const;
+export type ReadType = (typeof REQUIRED_TYPES)[number] | (typeof OPTIONAL_TYPES)[number];
+
+export const DEFAULT_SCOPE = [
+  'launch',
+  'openid',
+  'fhirUser',
+  ...[...REQUIRED_TYPES, ...OPTIONAL_TYPES].map((t) => `patient/${t}.rs`),
+].join(' ');
+
+export const DEFAULTS: AppConfig = {
+  clientId: 'sij-necessity',
+  scope: DEFAULT_SCOPE,
+  pkceMode: 'ifSupported',
+  redirectPath: 'app/',
+};
+
+const PKCE_MODES: readonly PkceMode[] = ['ifSupported', 'required', 'disabled', 'unsafeV1'];
+
+export function readConfig(search: string = window.location.search): AppConfig {
+  const env = import.meta.env as Record<string, string | undefined>;
+  const fromWindow = window.SMART_APP_CONFIG ?? {};
+  const query = new URLSearchParams(search);
+  const pick = (...values: (string | undefined | null)[]) => values.find((v) => typeof v === 'string' && v.trim() !== '')?.trim();
+  const pkce = pick(query.get('pkce'), fromWindow.pkceMode, env.VITE_SMART_PKCE) as PkceMode | undefined;
+  return {
+    clientId: pick(query.get('client_id'), fromWindow.clientId, env.VITE_SMART_CLIENT_ID) ?? DEFAULTS.clientId,
+    scope: pick(query.get('scope'), fromWindow.scope, env.VITE_SMART_SCOPE) ?? DEFAULTS.scope,
+    pkceMode: pkce && PKCE_MODES.includes(pkce) ? pkce : DEFAULTS.pkceMode,
+    redirectPath: pick(fromWindow.redirectPath) ?? DEFAULTS.redirectPath,
+  };
+}

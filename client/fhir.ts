@@ -1,0 +1,224 @@
+// The only module that touches fhirclient. Three jobs:
+//   startLaunch()  on launch.html: choose v2 or v1 scopes from the server's smart-configuration, then
+//                  FHIR.oauth2.authorize (EHR launch with `launch`+`iss`, standalone with `iss` only)
+//   connect()      on /app/: FHIR.oauth2.ready, then the launch context (patient, appContext, fhirContext)
+//   loadRecord()   every page of every search the determination needs, for the launch patient
+// Errors leave as AppErrors (client/errors.ts).
+import type { fhir4 } from './fhir-types';
+import FHIR from 'fhirclient';
+import { REQUIRED_TYPES, type AppConfig } from './config';
+import { AppError, toAppError } from './errors';
+import { missingReads, scopesFor } from './scopes';
+
+type Resource = fhir4.Resource;
+type FhirClient = Awaited<ReturnType<typeof FHIR.oauth2.ready>>;
+
+export interface SmartSession {
+  fhirBase: string;
+  patientId: string;
+  /** The scope string the token response granted (undefined when the server did not say). */
+  grantedScope?: string;
+  /** The order to open, from appContext {"order": "ServiceRequest/x"} or fhirContext. */
+  contextOrder?: string;
+  appContext?: string;
+  fhirUser?: string;
+  client: FhirClient;
+}
+
+export interface PatientRecord {
+  patient: fhir4.Patient;
+  resources: Resource[];
+  /** Searches that failed but were not essential; criteria that need them will show unknown. */
+  warnings: string[];
+  counts: Record<string, number>;
+}
+
+const LAST_SERVER_KEY = 'sij-necessity:last-iss';
+
+/** The FHIR server the last launch in this browser went to, for "launch again" links. */
+export function lastServer(): string | undefined {
+  try {
+    return window.localStorage.getItem(LAST_SERVER_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** On launch.html: find the server's capabilities, pick scopes, and hand over to authorize(). */
+export async function startLaunch(config: AppConfig, location: Location = window.location): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const iss = params.get('iss') ?? params.get('fhirServiceUrl');
+  if (!iss) throw new AppError('no-launch', 'The launch page was opened without a FHIR server (no "iss" parameter).');
+  const standalone = !params.get('launch');
+  try {
+    window.localStorage.setItem(LAST_SERVER_KEY, iss);
+  } catch {
+    /* storage blocked: the error screens just cannot offer a one-click relaunch */
+  }
+  const v2 = await supportsV2(iss);
+  await FHIR.oauth2.authorize({
+    clientId: config.clientId,
+    scope: scopesFor(config.scope, { standalone, v2 }),
+    redirectUri: new URL(config.redirectPath, location.href).href,
+    pkceMode: config.pkceMode,
+    iss,
+  });
+}
+
+/** SMART v2 scopes only where the server says it speaks them; anything else gets v1 `.read`. */
+async function supportsV2(iss: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${iss.replace(/\/+$/, '')}/.well-known/smart-configuration`, { headers: { accept: 'application/json' } });
+    if (!res.ok) return false;
+    const body = (await res.json()) as { capabilities?: unknown };
+    return Array.isArray(body.capabilities) && body.capabilities.includes('permission-v2');
+  } catch {
+    return false;
+  }
+}
+
+/** What the URL and session storage say about how the app was opened, before ready() runs. */
+function launchEvidence(): { hasCallback: boolean; hasSession: boolean; authError?: string } {
+  const q = new URLSearchParams(window.location.search);
+  const authError = q.get('error') ? [q.get('error'), q.get('error_description')].filter(Boolean).join(': ') : undefined;
+  let hasSession = false;
+  try {
+    hasSession = !!window.sessionStorage.getItem('SMART_KEY');
+  } catch {
+    /* storage blocked: treated as no session */
+  }
+  return { hasCallback: q.has('code') || q.has('state'), hasSession, authError };
+}
+
+export async function connect(): Promise<SmartSession> {
+  const q = new URLSearchParams(window.location.search);
+  const launchError = q.get('launch_error');
+  if (launchError) throw new AppError('no-launch', launchError);
+  const evidence = launchEvidence();
+  if (evidence.authError) throw toAppError(new Error(evidence.authError), 'signing in');
+  if (!evidence.hasCallback && !evidence.hasSession) {
+    throw new AppError('no-launch', 'The app was opened directly, not launched from an EHR or a SMART launcher.');
+  }
+  let client: FhirClient;
+  try {
+    client = await FHIR.oauth2.ready();
+  } catch (err) {
+    throw toAppError(err, 'completing the sign-in');
+  }
+  const token = (client.state.tokenResponse ?? {}) as Record<string, unknown>;
+  const patientId = client.getPatientId();
+  if (!patientId) {
+    throw new AppError('no-patient', 'The launch did not say which patient to open (no patient in the token response).');
+  }
+  const grantedScope = typeof token.scope === 'string' ? token.scope : undefined;
+  const missing = missingReads(grantedScope, REQUIRED_TYPES);
+  if (missing.length > 0) {
+    throw new AppError(
+      'scopes',
+      'The EHR did not grant read access the determination needs.',
+      `Granted: ${grantedScope || '(nothing)'}`,
+      missing.map((t) => `patient/${t}.rs (read ${t})`),
+    );
+  }
+  const appContext = typeof token.appContext === 'string' ? token.appContext : token.appContext ? JSON.stringify(token.appContext) : undefined;
+  return {
+    fhirBase: client.state.serverUrl,
+    patientId,
+    grantedScope,
+    appContext,
+    contextOrder: contextOrder(appContext, token.fhirContext),
+    fhirUser: client.getFhirUser() ?? undefined,
+    client,
+  };
+}
+
+/** appContext `{"order":"ServiceRequest/x"}` first, then the first ServiceRequest in fhirContext. */
+export function contextOrder(appContext: string | undefined, fhirContext: unknown): string | undefined {
+  if (appContext) {
+    try {
+      const parsed = JSON.parse(appContext) as { order?: unknown };
+      if (typeof parsed.order === 'string' && /^(ServiceRequest|MedicationRequest)\//.test(parsed.order)) return parsed.order;
+    } catch {
+      if (/^(ServiceRequest|MedicationRequest)\/[A-Za-z0-9\-.]+$/.test(appContext.trim())) return appContext.trim();
+    }
+  }
+  if (Array.isArray(fhirContext)) {
+    for (const c of fhirContext as { reference?: unknown }[]) {
+      if (typeof c?.reference === 'string' && /^(ServiceRequest|MedicationRequest)\//.test(c.reference)) return c.reference;
+    }
+  }
+  return undefined;
+}
+
+const SEARCHES: Record<string, (id: string) => string> = {
+  Condition: (id) => `Condition?patient=${id}`,
+  Procedure: (id) => `Procedure?patient=${id}`,
+  ServiceRequest: (id) => `ServiceRequest?patient=${id}`,
+  Observation: (id) => `Observation?patient=${id}`,
+  Coverage: (id) => `Coverage?beneficiary=${id}`,
+  MedicationRequest: (id) => `MedicationRequest?patient=${id}`,
+  MedicationStatement: (id) => `MedicationStatement?patient=${id}`,
+  Encounter: (id) => `Encounter?patient=${id}`,
+  DiagnosticReport: (id) => `DiagnosticReport?patient=${id}`,
+};
+
+/** Reads the patient's record: the Patient, every page of each search, and the Coverage payors. */
+export async function loadRecord(session: SmartSession, onProgress?: (done: number, total: number) => void): Promise<PatientRecord> {
+  const { client, patientId } = session;
+  const id = encodeURIComponent(patientId);
+  const warnings: string[] = [];
+  const counts: Record<string, number> = {};
+  const types = Object.keys(SEARCHES);
+  let done = 0;
+  const patient = await client.request<fhir4.Patient>(`Patient/${id}`).catch((err: unknown) => {
+    throw toAppError(err, 'reading the patient');
+  });
+  const results = await Promise.all(
+    types.map(async (type) => {
+      const essential = (REQUIRED_TYPES as readonly string[]).includes(type);
+      if (!essential && missingReads(session.grantedScope, [type]).length > 0) {
+        warnings.push(`${type}: not granted by the EHR, so criteria that need it may show unknown.`);
+        return [];
+      }
+      try {
+        // pageLimit 0 follows every `next` link; flat returns the resources, not the bundles.
+        const found = await client.request<Resource[]>(`${SEARCHES[type]?.(id)}&_count=100`, { pageLimit: 0, flat: true });
+        const list = (Array.isArray(found) ? found : []).filter((r) => r?.resourceType === type);
+        counts[type] = list.length;
+        return list;
+      } catch (err) {
+        const appErr = toAppError(err, `reading ${type}`);
+        if (essential || appErr.kind === 'session') throw appErr;
+        warnings.push(`${type}: ${appErr.message} Criteria that need it may show unknown.`);
+        return [];
+      } finally {
+        onProgress?.(++done, types.length);
+      }
+    }),
+  );
+  const resources: Resource[] = [patient, ...results.flat()];
+  const payors = new Set(
+    resources
+      .filter((r): r is fhir4.Coverage => r.resourceType === 'Coverage')
+      .flatMap((c) => c.payor ?? [])
+      .map((p) => p.reference)
+      .filter((ref): ref is string => !!ref && ref.startsWith('Organization/')),
+  );
+  for (const ref of payors) {
+    if (missingReads(session.grantedScope, ['Organization']).length > 0) break;
+    const org = await client.request<fhir4.Organization>(ref).catch(() => undefined);
+    if (org?.resourceType === 'Organization') resources.push(org);
+    else warnings.push(`${ref}: the payer organisation could not be read; the payer is taken from Coverage.payor.display.`);
+  }
+  counts.Organization = resources.filter((r) => r.resourceType === 'Organization').length;
+  return { patient, resources, warnings, counts };
+}
+
+/** Reads one resource for the evidence dialog when it is not already in the loaded record. */
+export async function readResource(session: SmartSession, reference: string): Promise<Resource> {
+  try {
+    return await session.client.request<Resource>(reference);
+  } catch (err) {
+    throw toAppError(err, `reading ${reference}`);
+  }
+}

@@ -1,0 +1,9 @@
+// launch.html's script: read the configuration and call authorize (client/fhir.ts). Nothing else.
+// A launch that cannot start is sent to the app, whose error screen explains it.
+import { readConfig } from './config';
+import { startLaunch } from './fhir';
+
+startLaunch(readConfig()).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  window.location.replace(`app/?launch_error=${encodeURIComponent(message)}`);
+});

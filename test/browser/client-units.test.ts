@@ -1,0 +1,50 @@
+// Pure parts of the SMART app, without a browser: scope fallback and checking, and the timeline's
+// reading of relief after a block.
+import { describe, expect, it } from 'vitest';
+import { canRead, missingReads, scopesFor, toV1 } from '../../client/scopes';
+import { buildTimeline } from '../../client/timeline';
+import { DEFAULT_SCOPE } from '../../client/config';
+import type { fhir4 } from '../../client/fhir-types';
+
+describe('scopes', () => {
+  it('a server without permission-v2 gets v1 .read scopes; identity scopes pass through', () => {
+    expect(toV1('launch openid fhirUser patient/Condition.rs patient/Observation.rs?category=vital-signs')).toBe(
+      'launch openid fhirUser patient/Condition.read patient/Observation.read',
+    );
+  });
+
+  it('standalone launch asks for launch/patient instead of launch', () => {
+    const s = scopesFor(DEFAULT_SCOPE, { standalone: true, v2: true }).split(' ');
+    expect(s).toContain('launch/patient');
+    expect(s).not.toContain('launch');
+    expect(scopesFor('patient/Patient.rs', { standalone: false, v2: true })).toBe('launch patient/Patient.rs');
+  });
+
+  it('reads v1, v2 and wildcard grants, and names what is missing', () => {
+    expect(canRead('patient/*.read', 'Condition')).toBe(true);
+    expect(canRead('patient/Condition.s', 'Condition')).toBe(true);
+    expect(canRead('patient/Condition.c', 'Condition')).toBe(false);
+    expect(missingReads('patient/Patient.rs patient/Condition.read', ['Patient', 'Condition', 'Procedure'])).toEqual(['Procedure']);
+    expect(missingReads(undefined, ['Patient'])).toEqual([]);
+  });
+});
+
+describe('timeline', () => {
+  it('places a block in the injection lane with its relief from a % Observation, pre/post scores or outcome text', () => {
+    const proc = (id: string, extra: object = {}): fhir4.Procedure =>
+      ({ resourceType: 'Procedure', id, status: 'completed', subject: {}, code: { coding: [{ code: '64451' }] }, performedDateTime: '2025-01-10', ...extra }) as fhir4.Procedure;
+    const obs = (id: string, part: string, value: number, unit = '%', code = 'x', time = '09:00'): fhir4.Observation =>
+      ({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ code }] }, partOf: [{ reference: `Procedure/${part}` }], effectiveDateTime: `2025-01-10T${time}:00Z`, valueQuantity: { value, unit } }) as fhir4.Observation;
+    const t = buildTimeline([
+      proc('a'),
+      obs('a1', 'a', 80),
+      proc('b'),
+      obs('b1', 'b', 8, '{score}', '72514-3', '08:00'),
+      obs('b2', 'b', 2, '{score}', '72514-3', '10:00'),
+      proc('c', { outcome: { text: '80-90% relief for 6 hours' } }),
+    ]);
+    const relief = Object.fromEntries(t.events.map((e) => [e.reference, e.relief]));
+    expect(relief).toEqual({ 'Procedure/a': 80, 'Procedure/b': 75, 'Procedure/c': 80 });
+    expect(t.events.every((e) => e.lane === 'injection')).toBe(true);
+  });
+});

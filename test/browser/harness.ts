@@ -1,0 +1,99 @@
+// Browser-test harness: builds the client once per test file (into its own temp dir, so parallel
+// files never race), starts the real server in-process on port 0 exactly as server/main.ts wires it
+// (CDS service + embedded sandbox + SMART app, CDS JWTs verified), and launches Debian's Chromium
+// headless. Nothing leaves loopback.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { determine, renderMarkdown } from '../../criteria';
+import { createFeedbackStore } from '../../cds-hooks/feedback-store';
+import type { Engine } from '../../cds-hooks/types';
+import { createApp } from '../../server/app';
+import { parseConfig } from '../../server/config';
+import { createLogger } from '../../server/logger';
+import { loadLibraryFromDisk } from '../../server/policy-files';
+import { prepareEmbedded, type Embedded } from '../../sandbox/embed';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SCREENSHOTS = path.join(ROOT, 'test-results/screenshots');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function buildClient(): Promise<string> {
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'sij-client-'));
+  await build({ configFile: path.join(ROOT, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true, sourcemap: false } });
+  return outDir;
+}
+
+export interface TestServer {
+  base: string;
+  embedded: Embedded;
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: { distDir: string; tokenLifetimeSeconds?: number }): Promise<TestServer> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'sij-server-'));
+  const config = parseConfig({ PORT: '0', PUBLIC_BASE_URL: base, LOG_LEVEL: 'silent', FEEDBACK_DB_PATH: path.join(tmp, 'feedback.db') });
+  const library = loadLibraryFromDisk();
+  const engine: Engine = { evaluate: (resources, options) => determine(library, resources, options), renderMarkdown };
+  const feedbackStore = await createFeedbackStore({ sqlitePath: config.feedbackDbPath });
+  const embedded = await prepareEmbedded({
+    publicBaseUrl: base,
+    sandbox: true,
+    distDir: opts.distDir,
+    tokenLifetimeSeconds: opts.tokenLifetimeSeconds,
+  });
+  const app = createApp(
+    { ...config, trustedIssuers: [...config.trustedIssuers, ...embedded.trustedIssuers] },
+    { engine, feedbackStore, logger: createLogger({ level: 'silent' }), mount: (a) => embedded.routers.forEach((r) => a.use(r)) },
+  );
+  server.on('request', app);
+  return {
+    base,
+    embedded,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await feedbackStore.close();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Runs axe-core in the page; returns the serious and critical violations, summarised. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  // Evaluated rather than added as a <script>: the pages' CSP (rightly) refuses inline scripts.
+  await page.evaluate(readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  const violations = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } };
+    const result = await w.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.targets.join(', ')}`);
+}

@@ -1,0 +1,30 @@
+// Builds the browser side: the SMART app (client/index.html → served at /app/), the SMART launch page
+// (launch.html → /launch.html) and the sandbox's EHR page (sandbox/ehr/index.html → /ehr), into
+// dist/client with every asset under /app/assets. The engine (criteria/) is bundled into the app.
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  root: here('.'),
+  base: '/app/',
+  plugins: [react()],
+  // fhirclient's "pure" browser build: modern browsers need none of its polyfills.
+  define: { FHIRCLIENT_PURE: 'true' },
+  publicDir: false,
+  build: {
+    outDir: here('dist/client'),
+    emptyOutDir: true,
+    sourcemap: true,
+    chunkSizeWarningLimit: 2000,
+    rollupOptions: {
+      input: {
+        app: here('client/index.html'),
+        launch: here('launch.html'),
+        ehr: here('sandbox/ehr/index.html'),
+      },
+    },
+  },
+});
