@@ -26,7 +26,12 @@ const SCHEMA = `
 `;
 
 export async function createPgFeedbackStore(databaseUrl: string): Promise<FeedbackStore> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+  // A server that goes away must fail calls quickly, not hang them, and must not crash the process:
+  // idle clients that lose their connection emit 'error' on the pool.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 5, connectionTimeoutMillis: 3000, query_timeout: 5000 });
+  pool.on('error', () => {
+    /* the broken client is discarded; the next call reconnects or reports the outage */
+  });
   await pool.query(SCHEMA);
 
   async function inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
@@ -36,11 +41,11 @@ export async function createPgFeedbackStore(databaseUrl: string): Promise<Feedba
       await work(client);
       await client.query('COMMIT');
     } catch (err) {
-      await client.query('ROLLBACK');
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(true); // destroy: the connection may be broken
       throw err;
-    } finally {
-      client.release();
     }
+    client.release();
   }
 
   return {

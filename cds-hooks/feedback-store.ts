@@ -1,6 +1,7 @@
 // Durable storage for CDS Hooks feedback (CDS Hooks 2.0 §Feedback) and for the cards it answers:
 // each issued card's uuid is remembered with the determination behind it, so every feedback entry is
 // linked to what the clinician actually saw. SQLite by default, PostgreSQL when DATABASE_URL is set.
+import { OperationOutcomeError, unavailable } from '../server/errors';
 import type { Coding } from '@medplum/fhirtypes';
 
 export interface IssuedCard {
@@ -93,11 +94,29 @@ export const FEEDBACK_SELECT = `
     FROM feedback f JOIN issued_cards c ON c.uuid = f.card_uuid`;
 
 /** SQLite by default; PostgreSQL when a database URL is configured. */
+/**
+ * A store that is down must never lose feedback silently: every failure reaches the caller as a 503
+ * OperationOutcome that says nothing was stored, so the EHR can retry once the store is back.
+ */
+export function unavailableWhenDown(store: FeedbackStore): FeedbackStore {
+  const down = (err: unknown): never => {
+    if (err instanceof OperationOutcomeError) throw err;
+    throw new OperationOutcomeError(unavailable('The feedback store is not answering; no feedback was stored. Retry later.'), err);
+  };
+  return {
+    ...store,
+    recordIssued: (cards) => store.recordIssued(cards).catch(down),
+    unknownCards: (serviceId, uuids) => store.unknownCards(serviceId, uuids).catch(down),
+    recordFeedback: (serviceId, entries, at) => store.recordFeedback(serviceId, entries, at).catch(down),
+    feedbackFor: (uuid) => store.feedbackFor(uuid).catch(down),
+  };
+}
+
 export async function createFeedbackStore(opts: { databaseUrl?: string; sqlitePath: string }): Promise<FeedbackStore> {
   if (opts.databaseUrl) {
     const { createPgFeedbackStore } = await import('./feedback-store-pg');
-    return createPgFeedbackStore(opts.databaseUrl);
+    return unavailableWhenDown(await createPgFeedbackStore(opts.databaseUrl));
   }
   const { createSqliteFeedbackStore } = await import('./feedback-store-sqlite');
-  return createSqliteFeedbackStore(opts.sqlitePath);
+  return unavailableWhenDown(createSqliteFeedbackStore(opts.sqlitePath));
 }

@@ -61,6 +61,8 @@ export async function fetchAllPages(base: string, query: string, opts: FetchOpti
     // A next link is followed only on the same server: the token must not travel elsewhere.
     url = next && new URL(next, base).origin === origin ? new URL(next, base).toString() : undefined;
   }
+  // Judging a record cut short would present part of it as the whole: the determination must wait.
+  if (url) throw new FhirTechnicalError(`the FHIR server was still sending pages after ${MAX_PAGES}`);
   return resources;
 }
 

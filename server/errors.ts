@@ -52,6 +52,7 @@ export const payloadTooLarge = (text: string) => outcome('error', 'too-long', te
 export const preconditionFailed = (text: string) => outcome('error', 'incomplete', text);
 export const unprocessable = (text: string) => outcome('error', 'processing', text);
 export const serverError = () => outcome('error', 'exception', 'Internal server error');
+export const unavailable = (text: string) => outcome('error', 'transient', text);
 
 export function getStatus(o: OperationOutcome): number {
   const code = o.issue?.[0]?.code;

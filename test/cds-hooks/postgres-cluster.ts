@@ -9,6 +9,10 @@ import path from 'node:path';
 
 export interface PgCluster {
   url: string;
+  /** Stop the server but keep its data (a store outage). */
+  pause(): void;
+  /** Start it again on the same port and data. */
+  resume(): void;
   stop(): void;
 }
 
@@ -40,9 +44,14 @@ export async function startPgCluster(): Promise<PgCluster> {
       : execFileSync(path.join(bin, cmd), args, { stdio: 'pipe' });
   const port = await freePort();
   run('initdb', ['-D', data, '-U', 'sij', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  run('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  const start = () => run('pg_ctl', ['-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  start();
   return {
     url: `postgres://sij@127.0.0.1:${port}/postgres`,
+    pause() {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume: start,
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);

@@ -1,0 +1,74 @@
+// Fault tests against real processes: the EHR's FHIR server runs as its own process and misbehaves
+// (slow pages, 500s, garbage, endless next links, no answer at all, or not running). The service must
+// answer within its deadline with indeterminate coverage and reason technical, and keep serving.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cdsResponseProblems, expectValid } from '../cds-hooks/contract';
+import { adaFullPrefetch, adaOrders, ADA } from '../cds-hooks/patients';
+import { hookRequest, REPO_ROOT, SERVICE_URL_PATH, startApp, type TestApp } from '../cds-hooks/harness';
+import { parseConfig } from '../../server/config';
+
+async function misbehaving(mode: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'test/faults/misbehaving-fhir-server.mjs'), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { url: `http://127.0.0.1:${chunk.toString().trim()}/fhir`, child };
+}
+
+const coveredOf = (body: any) =>
+  body.systemActions.map((a: any) => {
+    const ext = a.resource.extension.find((e: any) => e.url.endsWith('ext-coverage-information')).extension;
+    return [ext.find((e: any) => e.url === 'covered').valueCode, ext.find((e: any) => e.url === 'reason')?.valueCodeableConcept?.coding?.[0]?.code];
+  });
+
+describe('when the EHR\'s FHIR server misbehaves (a separate process)', () => {
+  const DEADLINE = 4000; // the default
+  let app: TestApp;
+  const children: ChildProcess[] = [];
+  const urls = new Map<string, string>();
+  beforeAll(async () => {
+    for (const mode of ['slow', 'error', 'garbage', 'endless', 'hang', 'down']) {
+      const s = await misbehaving(mode === 'down' ? 'error' : mode);
+      urls.set(mode, s.url);
+      if (mode === 'down') {
+        s.child.kill('SIGKILL');
+        await once(s.child, 'exit');
+      } else children.push(s.child);
+    }
+    app = await startApp({ env: { FHIR_SERVER_ALLOWLIST: [...urls.values()].map((u) => new URL(u).origin).join(',') } });
+  });
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await app.close();
+  });
+
+  it('the deadline defaults to 4 s and is configurable', () => {
+    expect(parseConfig({}).fhirDeadlineMs).toBe(4000);
+    expect(parseConfig({ FHIR_DEADLINE_MS: '1500' }).fhirDeadlineMs).toBe(1500);
+  });
+
+  const cases: [string, string][] = [
+    ['slow', 'answers each page after 3 s'],
+    ['error', 'answers 500'],
+    ['garbage', 'answers with HTML instead of FHIR'],
+    ['endless', 'sends next links forever'],
+    ['hang', 'accepts the connection and never answers'],
+    ['down', 'is not running'],
+  ];
+  for (const [mode, what] of cases) {
+    it(`when it ${what}, the answer comes within the deadline: indeterminate, covered=indeterminate, reason technical; then the service still serves`, async () => {
+      const url = urls.get(mode)!;
+      const res = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), fhirServer: url, accessToken: 'tok' }));
+      expect(res.status).toBe(200);
+      expect(res.ms).toBeLessThan(DEADLINE + 1500);
+      expectValid(cdsResponseProblems(res.body));
+      expect(res.body.cards.map((c: any) => c.extension['medical-necessity'].outcome)).toEqual(['indeterminate', 'indeterminate']);
+      expect(coveredOf(res.body)).toEqual([['indeterminate', 'technical'], ['indeterminate', 'technical']]);
+
+      const good = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), prefetch: adaFullPrefetch() }));
+      expect(good.status).toBe(200);
+      expect(good.body.cards.length).toBe(2);
+    }, 20_000);
+  }
+});
