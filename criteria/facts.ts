@@ -45,7 +45,7 @@ const diagnosisFact = (cat: DxCategory, label: string, absentIsFalse: boolean): 
       refuted.map((r) => evidenceOf(r, 'conditionVerification', { value: 'refuted', note: label })));
   }
   return absentIsFalse
-    ? fact(false, `No active ${label.toLowerCase()} among ${ctx.records.conditions.length} conditions in the record`)
+    ? fact(false, `No active ${label.toLowerCase()} among ${ctx.records.conditions.length + ctx.records.otherConditions} conditions in the record`)
     : fact(undefined, `No active ${label.toLowerCase()} in the record`);
 };
 

@@ -3,7 +3,7 @@
 // feed it. Any error names the file and the JSON path; nothing half-valid is ever used.
 import { z } from 'zod';
 import { CONFIDENCES, OPERATORS, POLICY_KINDS, RULE_KEYS, type Alternative, type AdvisorySpec, type CriteriaTree, type CriterionSpec, type Policy, type RuleKey } from './model';
-import { compileValueSet, type ValueSetMatcher } from './valueset';
+import { compileValueSet, TEXT_PATTERN_URL, type ValueSetMatcher } from './valueset';
 import { FACT_TYPES, isFactId } from './facts';
 import { REQUIRED_VALUESETS } from './records';
 
@@ -28,6 +28,8 @@ export interface PolicyLibrary {
   advisories: AdvisorySpec[];
   checks: Map<string, OrderCheckSpec>;
   valueSet(id: string): ValueSetMatcher;
+  /** One matcher for the union of several value sets: a cheap first test before asking each. */
+  anyOf(ids: readonly string[]): ValueSetMatcher;
   /** Payer policies indexed by the rule keys they address. */
   byRuleKey: Map<RuleKey, Policy[]>;
 }
@@ -206,6 +208,9 @@ const kindOf = (data: unknown): Kind => {
 /** Validate every file and build the library. Throws PolicyLoadError naming the file and path. */
 export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
   const valueSets = new Map<string, ValueSetMatcher>();
+  const rawValueSets = new Map<string, Parameters<typeof compileValueSet>[0]>();
+  const unions = new Map<string, ValueSetMatcher>();
+  const unionsByArray = new WeakMap<readonly string[], ValueSetMatcher>();
   const policies: Policy[] = [];
   const advisories: AdvisorySpec[] = [];
   const checks = new Map<string, OrderCheckSpec>();
@@ -218,6 +223,7 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
         if (valueSets.has(vs.id)) throw new PolicyLoadError(file, 'id', `value set "${vs.id}" is defined twice`);
         try {
           valueSets.set(vs.id, compileValueSet(vs as Parameters<typeof compileValueSet>[0]));
+          rawValueSets.set(vs.id, vs as Parameters<typeof compileValueSet>[0]);
         } catch (e) {
           throw new PolicyLoadError(file, 'extension', `invalid text pattern: ${(e as Error).message}`);
         }
@@ -308,6 +314,28 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
       const vs = valueSets.get(id);
       if (!vs) throw new Error(`value set "${id}" is not loaded`);
       return vs;
+    },
+    anyOf(ids) {
+      // Callers pass module constants: look up by identity first, by content only the first time.
+      let union = unionsByArray.get(ids);
+      if (union) return union;
+      const key = ids.join('+');
+      union = unions.get(key);
+      if (union) {
+        unionsByArray.set(ids, union);
+        return union;
+      }
+      const include = ids.flatMap((id) => {
+        const raw = rawValueSets.get(id);
+        if (!raw) throw new Error(`value set "${id}" is not loaded`);
+        // The set-level text pattern travels as one more include, so the union matches what each set matches.
+        const setPattern = raw.extension?.filter((e) => e.url === TEXT_PATTERN_URL) ?? [];
+        return [...raw.compose.include, ...(setPattern.length ? [{ extension: setPattern }] : [])];
+      });
+      union = compileValueSet({ id: key, compose: { include } });
+      unions.set(key, union);
+      unionsByArray.set(ids, union);
+      return union;
     },
   };
 }

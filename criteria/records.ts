@@ -120,6 +120,8 @@ export interface Records {
   byRef: Map<string, Record<string, unknown>>;
   patient?: Record<string, unknown>;
   conditions: ConditionRec[];
+  /** Conditions outside every diagnosis value set: counted only. */
+  otherConditions: number;
   procedures: ProcedureRec[];
   painScores: PainScoreRec[];
   reliefObservations: (Rec & { value: number; partOf: string[] })[];
@@ -158,9 +160,14 @@ export function evidenceOf(rec: Rec, path: PathName | string, extra: Partial<Evi
   };
 }
 
+const DX_SETS = ['sij-pain-dx', 'coccydynia-dx', 'sacrococcygeal-dx', 'lumbar-spondylosis-dx', 'low-back-pain-dx', 'radiculopathy-dx', 'stenosis-claudication-dx', 'other-pain-generator-dx', 'inflammatory-spa-dx', 'cancer-dx'];
+const OBS_SETS = ['pain-score-obs', 'pain-relief-obs', 'provocative-test-obs', 'straight-leg-raise-obs'];
+
 export function conditionCategories(lib: PolicyLibrary, code: ConceptLike | undefined, sites: ConceptLike[]): Set<DxCategory> {
   const vs = (id: string) => lib.valueSet(id);
   const cats = new Set<DxCategory>();
+  // Most of a long record is unrelated (hypertension, a cold): one union test spares ten.
+  if (!lib.anyOf(DX_SETS).has(code)) return cats;
   if (vs('sij-pain-dx').has(code)) cats.add('sij');
   if (vs('coccydynia-dx').has(code)) cats.add('coccydynia');
   if (vs('sacrococcygeal-dx').has(code)) {
@@ -184,12 +191,15 @@ export function conditionCategories(lib: PolicyLibrary, code: ConceptLike | unde
   return cats;
 }
 
-function procedureKind(lib: PolicyLibrary, code: ConceptLike | undefined, text: string): ProcKind | undefined {
+const PROC_SET_IDS = PROC_VALUESETS.map(([, id]) => id);
+
+function procedureKind(lib: PolicyLibrary, code: ConceptLike | undefined, text: () => string): ProcKind | undefined {
+  if (!lib.anyOf(PROC_SET_IDS).has(code)) return undefined;
   for (const [kind, id] of PROC_VALUESETS) {
     const hit = lib.valueSet(id).match(code);
     if (!hit) continue;
     // Coccyx radiographs count as dynamic only when the report names both sitting and standing views.
-    if (kind === 'coccyx-dynamic-imaging' && !(/sitting|seated/i.test(text) && /standing/i.test(text))) {
+    if (kind === 'coccyx-dynamic-imaging' && !(/sitting|seated/i.test(text()) && /standing/i.test(text()))) {
       return 'spine-imaging';
     }
     return kind;
@@ -220,6 +230,7 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
   const out: Records = {
     byRef: new Map(),
     conditions: [],
+    otherConditions: 0,
     procedures: [],
     painScores: [],
     reliefObservations: [],
@@ -243,10 +254,15 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
         break;
       case 'Condition': {
         const code = readConcept('conditionCode', r);
+        // Most of a long record is unrelated (hypertension, a cold): counted, not read further.
+        if (!lib.anyOf(DX_SETS).has(code)) {
+          out.otherConditions++;
+          break;
+        }
         const sites = readConcepts('conditionBodySite', r);
         const clinical = readStrings('conditionClinicalStatus', r);
         const verification = readStrings('conditionVerification', r);
-        const onset = readStrings('conditionOnset', r)[0];
+        const onset = readString('conditionOnset', r);
         out.conditions.push({
           ref,
           resourceType: 'Condition',
@@ -275,28 +291,23 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
                 ? ['reportCode', 'reportDate', 'reportText']
                 : ['imagingStudyCode', 'imagingStudyDate', 'imagingStudyText'];
         const codes = readConcepts(codePath, r);
+        const merged: ConceptLike = { coding: codes.flatMap((c) => c.coding ?? []), text: codes.map((c) => c.text).filter(Boolean).join(' ') || undefined };
+        const fullText = () => textOf(codes.map(conceptText), textPath ? readStrings(textPath, r) : []);
+        const kind = procedureKind(lib, merged, fullText);
+        // Only procedures the facts count are kept (blocks, RFA, therapy, imaging…).
+        if (!kind) break;
         const instant = readString(datePath, r);
-        const text = textOf(codes.map(conceptText), textPath ? readStrings(textPath, r) : []);
         const status =
           t === 'Procedure' ? readString('procedureStatus', r) : t === 'Encounter' ? readString('encounterStatus', r) : (r.status as string | undefined);
-        const merged: ConceptLike = { coding: codes.flatMap((c) => c.coding ?? []), text: codes.map((c) => c.text).filter(Boolean).join(' ') || undefined };
         const completed = t === 'Procedure' ? status === 'completed' : t === 'Encounter' ? status === 'finished' || status === undefined : status !== 'entered-in-error' && status !== 'cancelled';
-        out.procedures.push({
-          ref,
-          resourceType: t,
-          code: merged,
-          date: dateOf(instant),
-          instant,
-          text,
-          kind: procedureKind(lib, merged, text),
-          completed,
-        });
+        out.procedures.push({ ref, resourceType: t, code: merged, date: dateOf(instant), instant, text: fullText(), kind, completed });
         break;
       }
       case 'Observation': {
         const code = readConcept('observationCode', r);
         const status = readString('observationStatus', r);
         if (status === 'entered-in-error' || status === 'cancelled') break;
+        if (!lib.anyOf(OBS_SETS).has(code)) break;
         const instant = readString('observationDate', r);
         const base: Rec = { ref, resourceType: 'Observation', code, date: dateOf(instant), instant, text: conceptText(code) };
         const partOf = readStrings('observationPartOf', r);
