@@ -11,6 +11,13 @@ export default defineConfig({
   root: here('.'),
   base: '/app/',
   plugins: [react()],
+  resolve: {
+    // The engine's paths all compile to direct access (criteria/fast-path.ts); fhirpath.js is Node-only.
+    alias: [
+      { find: /^fhirpath\/fhir-context\/r4$/, replacement: here('client/fhirpath-r4-browser.ts') },
+      { find: /^fhirpath$/, replacement: here('client/fhirpath-browser.ts') },
+    ],
+  },
   // fhirclient's "pure" browser build: modern browsers need none of its polyfills.
   define: { FHIRCLIENT_PURE: 'true' },
   publicDir: false,

@@ -77,7 +77,9 @@ function stateOf(records: Records, order: OrderInfo): { state?: string; from: st
     const s = loc ? readString('locationState', loc) : undefined;
     if (s) return { state: s.trim().toUpperCase(), from: `the order's location (${ref})` };
   }
-  const s = records.patient ? readString('patientState', records.patient) : undefined;
+  // The home address (or one with no use) first, then any other.
+  const addresses = records.patient ? read<{ use?: unknown; state?: unknown }>('patientAddress', records.patient) : [];
+  const s = [...addresses.filter((a) => a.use === undefined || a.use === 'home'), ...addresses].map((a) => a.state).find((x): x is string => typeof x === 'string');
   return s ? { state: s.trim().toUpperCase(), from: "the patient's address" } : { from: 'nowhere in the record' };
 }
 
