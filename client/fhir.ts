@@ -10,6 +10,9 @@ import { REQUIRED_TYPES, type AppConfig } from './config';
 import { AppError, toAppError } from './errors';
 import { missingReads, scopesFor } from './scopes';
 
+/** Resources per search page asked for (servers may return fewer; every page is read). */
+const PAGE_SIZE = 1000;
+
 type Resource = fhir4.Resource;
 type FhirClient = Awaited<ReturnType<typeof FHIR.oauth2.ready>>;
 
@@ -181,8 +184,9 @@ export async function loadRecord(session: SmartSession, onProgress?: (done: numb
         return [];
       }
       try {
-        // pageLimit 0 follows every `next` link; flat returns the resources, not the bundles.
-        const found = await client.request<Resource[]>(`${SEARCHES[type]?.(id)}&_count=100`, { pageLimit: 0, flat: true });
+        // pageLimit 0 follows every `next` link; flat returns the resources, not the bundles. Large pages:
+        // servers cap _count to what they allow, and each round trip is paid in launch time.
+        const found = await client.request<Resource[]>(`${SEARCHES[type]?.(id)}&_count=${PAGE_SIZE}`, { pageLimit: 0, flat: true });
         const list = (Array.isArray(found) ? found : []).filter((r) => r?.resourceType === type);
         counts[type] = list.length;
         return list;

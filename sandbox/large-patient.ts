@@ -5,6 +5,7 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 
 export const LARGE_PATIENT_ID = 'sandbox-large';
+export const LARGE_PATIENT_SIZE = 500;
 const P = `Patient/${LARGE_PATIENT_ID}`;
 const CPT = 'http://www.ama-assn.org/go/cpt';
 const LOINC = 'http://loinc.org';
@@ -134,6 +135,19 @@ export function largePatientBundle(): Bundle {
     reasonReference: [{ reference: 'Condition/sandbox-large-sij-pain' }],
     quantityQuantity: { value: 1 },
   });
+  // Routine vital signs fill the record to exactly 500 resources: most of a real record is unrelated.
+  for (let i = 0; out.length < LARGE_PATIENT_SIZE; i++) {
+    add({
+      resourceType: 'Observation',
+      id: `sandbox-large-weight-${i}`,
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: LOINC, code: '29463-7', display: 'Body weight' }] },
+      subject: { reference: P },
+      effectiveDateTime: day('2021-01-04', i * 5),
+      valueQuantity: { value: 70 + (i % 5), unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+    });
+  }
   const entry: BundleEntry[] = out.map((resource) => ({ resource }));
   return { resourceType: 'Bundle', type: 'collection', entry };
 }

@@ -1,7 +1,10 @@
 // The sandbox FHIR server over real HTTP on loopback: search, paging, includes, transactions, errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startFhirServer } from '../../sandbox/fhir-server';
+import { REPO_ROOT } from '../../server/policy-files';
 
 const patientId = 'fx-pt';
 const conditions = Array.from({ length: 7 }, (_, i) => ({
@@ -141,5 +144,40 @@ describe('sandbox FHIR server', () => {
     });
     expect(res.status).toBe(400);
     expect((await res.json()).resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('compartment search fast path', () => {
+  it('finds exactly what Medplum\'s own search finds, for every fixture patient and resource type', async () => {
+    const dir = path.join(REPO_ROOT, 'test/fixtures/patients');
+    const bundles = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Bundle);
+    const fast = await startFhirServer({ bundles });
+    const plain = await startFhirServer({ bundles, fastCompartmentSearch: false });
+    try {
+      const patients = bundles.flatMap((b) => b.entry!.filter((e) => e.resource?.resourceType === 'Patient').map((e) => e.resource!.id!));
+      let compared = 0;
+      for (const id of patients) {
+        for (const query of [
+          `Condition?patient=${id}`,
+          `Observation?subject=Patient/${id}&_count=5`,
+          `Procedure?patient=${id}&status=completed`,
+          `ServiceRequest?patient=${id}&status=draft,active`,
+          `Coverage?patient=${id}&status=active`,
+          `MedicationRequest?patient=${id}`,
+          `Encounter?patient=${id}`,
+        ]) {
+          const ids = async (base: string) => {
+            const b = (await (await fetch(`${base}/${query}`)).json()) as Bundle;
+            return { total: b.total, ids: (b.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`).sort() };
+          };
+          expect(await ids(fast.url), query).toEqual(await ids(plain.url));
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(50);
+    } finally {
+      await fast.close();
+      await plain.close();
+    }
   });
 });

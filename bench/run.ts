@@ -1,0 +1,194 @@
+// npm run bench: measured speed, scale and memory, written to bench/results.md. Every figure is
+// printed against its target. Traffic goes only to servers this script starts on 127.0.0.1.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+import { build } from 'vite';
+import { determine } from '../criteria';
+import { reviewBulkExport } from '../cli/batch';
+import { generateExport } from '../cli/generate-export';
+import { loadLibraryFromDisk, REPO_ROOT } from '../server/policy-files';
+import { orderSignRequest } from './synthetic-patient';
+import { measureSmartLaunch } from './smart-launch';
+
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
+const lines: string[] = [];
+const log = (s = '') => {
+  lines.push(s);
+  process.stdout.write(`${s}\n`);
+};
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+async function startServer(): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', join(REPO_ROOT, 'server/main.ts')], {
+    env: { ...process.env, PORT: String(port), CDS_AUTH: 'off', SANDBOX: 'off', LOG_LEVEL: 'warn', FEEDBACK_DB_PATH: join(mkdtempSync(join(tmpdir(), 'bench-')), 'feedback.db') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, child, stop: () => new Promise((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); }) };
+}
+
+const rssMb = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+};
+
+function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => autocannon(opts, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+async function engineVsFloor(): Promise<void> {
+  log('## The engine alone, against the parse floor');
+  log('');
+  log('Floor: `JSON.parse` + `JSON.stringify` of the same order-sign request in the same process. Engine: `determine()` on the parsed record. Median of repeated runs.');
+  log('');
+  log('| resources | request bytes | floor | engine | ratio | target |');
+  log('|---|---|---|---|---|---|');
+  const library = loadLibraryFromDisk();
+  for (const n of [50, 500, 5000]) {
+    const { body } = orderSignRequest(n);
+    const reps = n >= 5000 ? 30 : 200;
+    const time = (f: () => void) => {
+      for (let i = 0; i < 5; i++) f();
+      const t: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const s = performance.now();
+        f();
+        t.push(performance.now() - s);
+      }
+      return t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
+    };
+    const floor = time(() => JSON.stringify(JSON.parse(body)));
+    const parsed = JSON.parse(body);
+    const record = parsed.prefetch.record.entry.map((e: { resource: unknown }) => e.resource);
+    const orders = parsed.context.draftOrders.entry.map((e: { resource: unknown }) => e.resource);
+    const engine = time(() => determine(library, record, { orders }));
+    const ratio = engine / floor;
+    log(`| ${n} | ${body.length} | ${ms(floor)} | ${ms(engine)} | ${ratio.toFixed(2)}× | ${n === 500 ? `≤ 3× — ${verdict(ratio <= 3)}` : '—'} |`);
+  }
+  log('');
+}
+
+async function orderSign(url: string): Promise<void> {
+  log('## Order-sign over loopback (autocannon → the real server)');
+  log('');
+  log('Each request carries the whole record as prefetch. Unthrottled: 10 connections for 10 s. Throttled: 200 requests/s for 20 s.');
+  log('');
+  log('| resources | mode | p50 | p99 | requests/s | non-2xx | target |');
+  log('|---|---|---|---|---|---|---|');
+  for (const n of [50, 500, 5000]) {
+    const { body } = orderSignRequest(n);
+    const common = { url: `${url}/cds-services/sij-medical-necessity`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body };
+    await cannon({ ...common, connections: 2, duration: 2 }); // warm-up
+    const free = await cannon({ ...common, connections: 10, duration: 10 });
+    log(`| ${n} | unthrottled | ${free.latency.p50} ms | ${free.latency.p99} ms | ${free.requests.average.toFixed(0)} | ${free.non2xx} | — |`);
+    if (n === 500) {
+      const paced = await cannon({ ...common, connections: 10, duration: 20, overallRate: 200 });
+      log(`| ${n} | 200 req/s | ${paced.latency.p50} ms | ${paced.latency.p99} ms | ${paced.requests.average.toFixed(0)} | ${paced.non2xx} | p99 ≤ 50 ms — ${verdict(paced.latency.p99 <= 50 && paced.non2xx === 0)} |`);
+    }
+  }
+  log('');
+}
+
+async function batch(): Promise<void> {
+  log('## Batch review of a Bulk Data export');
+  log('');
+  const patients = Number(process.env.BENCH_BATCH_PATIENTS ?? 20000);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
+  const gen = await generateExport({ patients, out: dir });
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  const summary = await reviewBulkExport({ dir, out: sink });
+  const rate = summary.patients / summary.seconds;
+  log(`${patients} synthetic patients, ${gen.resources} resources in ${gen.files.length} NDJSON files; ${summary.orders} in-scope orders.`);
+  log('');
+  log('| patients | seconds | patients/s | target |');
+  log('|---|---|---|---|');
+  log(`| ${summary.patients} | ${summary.seconds.toFixed(2)} | ${rate.toFixed(0)} | ≥ 1,000/s — ${verdict(rate >= 1000)} |`);
+  log('');
+}
+
+async function soak(url: string, pid: number): Promise<void> {
+  log(`## Memory over a ${SOAK_SECONDS / 60}-minute soak`);
+  log('');
+  const { body } = orderSignRequest(500);
+  const samples: { t: number; rss: number }[] = [];
+  const started = Date.now();
+  const timer = setInterval(() => samples.push({ t: (Date.now() - started) / 1000, rss: rssMb(pid) }), 5000);
+  const r = await cannon({ url: `${url}/cds-services/sij-medical-necessity`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 4, duration: SOAK_SECONDS, overallRate: 50 });
+  clearInterval(timer);
+  const window = (from: number, to: number) => {
+    const xs = samples.filter((s) => s.t >= from && s.t < to).map((s) => s.rss);
+    return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  };
+  const first = window(30, 90); // after warm-up
+  const last = window(SOAK_SECONDS - 60, SOAK_SECONDS + 1);
+  const drift = ((last - first) / first) * 100;
+  log(`50 requests/s of 500-resource order-sign for ${SOAK_SECONDS} s (${r.requests.total} requests, ${r.non2xx} non-2xx). Server RSS sampled every 5 s.`);
+  log('');
+  log('| RSS, 0:30–1:30 | RSS, last minute | change | target |');
+  log('|---|---|---|---|');
+  log(`| ${first.toFixed(1)} MB | ${last.toFixed(1)} MB | ${drift >= 0 ? '+' : ''}${drift.toFixed(1)}% | within ±10% — ${verdict(Math.abs(drift) <= 10)} |`);
+  log('');
+}
+
+/** The SMART app's own assets: what launch.html and the app page load (the sandbox EHR page is not the app). */
+function clientBundle(): void {
+  log('## Client bundle (the SMART app)');
+  log('');
+  const dist = join(REPO_ROOT, 'dist/client');
+  const pages = ['launch.html', 'client/index.html'].map((p) => join(dist, p));
+  const assets = new Set<string>();
+  for (const page of pages) {
+    if (!statSync(page, { throwIfNoEntry: false })) continue;
+    for (const m of readFileSync(page, 'utf8').matchAll(/(?:src|href)="\/app\/(assets\/[^"]+\.(?:js|css))"/g)) assets.add(m[1]!);
+  }
+  if (assets.size === 0) {
+    log('No built client in dist/client: **missed** (not measured).');
+    log('');
+    return;
+  }
+  const gz = [...assets].reduce((n, f) => n + gzipSync(readFileSync(join(dist, f))).length, 0);
+  log(`Every script and stylesheet that launch.html and the app page load (${assets.size} files), gzipped.`);
+  log('');
+  log('| gzipped | target |');
+  log('|---|---|');
+  log(`| ${(gz / 1024).toFixed(1)} KB | ≤ 300 KB — ${verdict(gz <= 300 * 1024)} |`);
+  log('');
+}
+
+async function main(): Promise<void> {
+  log('# Benchmarks');
+  log('');
+  log(`Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, ${process.platform}.`);
+  log('');
+  await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  await engineVsFloor();
+  await batch();
+  clientBundle();
+  const server = await startServer();
+  try {
+    await orderSign(server.url);
+    await soak(server.url, server.child.pid!);
+  } finally {
+    await server.stop();
+  }
+  await measureSmartLaunch(log, verdict);
+  writeFileSync(join(REPO_ROOT, 'bench/results.md'), `${lines.join('\n')}\n`);
+  process.stdout.write('\nwrote bench/results.md\n');
+}
+
+await main();
