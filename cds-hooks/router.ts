@@ -5,32 +5,20 @@
 // Errors are thrown as OperationOutcomeError and answered by the app's one error handler.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { notFound, OperationOutcomeError } from '../server/errors';
-import type { Logger } from '../server/logger';
 import { handleFeedback } from './feedback';
-import type { FeedbackStore } from './feedback-store';
-import type { FetchFn } from './fhir-fetch';
 import { JwtRejected, type JwtVerifier } from './jwt';
 import { handleOrderSign, orderSignService, type OrderSignDeps } from './order-sign-service';
-import type { Engine, ServiceDefinition } from './types';
+import type { ServiceDefinition } from './types';
 
 /** CDS Hooks requests carry prefetch bundles; 5 MB is the limit, above it 413. */
 export const BODY_LIMIT = '5mb';
 
 export const SERVICES: readonly ServiceDefinition[] = [orderSignService];
 
-export interface CdsHooksRouterOptions {
-  engine: Engine;
-  store: FeedbackStore;
-  fetch: FetchFn;
-  logger: Logger;
-  publicBaseUrl: string;
-  allowlist: readonly string[];
-  sandboxFhirBase: string;
-  deadlineMs: number;
+/** What the order-sign stages need, plus the JWT verifier for the HTTP surface. */
+export interface CdsHooksRouterOptions extends OrderSignDeps {
   /** Absent when CDS_AUTH=off. */
   verifier?: JwtVerifier;
-  newUuid: () => string;
-  now: () => Date;
 }
 
 export function createCdsHooksRouter(opts: CdsHooksRouterOptions): express.Router {

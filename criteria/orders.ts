@@ -1,7 +1,7 @@
 // Which orders the engine decides on: draft/active ServiceRequests (or the CDS Hooks draftOrders)
 // whose code is in scope, MedicationRequests for J1100 dexamethasone, and what a 64999 means.
 // A 64999 is an unlisted code: its meaning comes from the order's text and diagnosis (seed 000, 004).
-import { read, readConcept, readConcepts, readFirst, readString, readStrings } from './fhirpath';
+import { readConcept, readConcepts, readFirst, readString, readStrings } from './fhirpath';
 import { dateOf, refOf, type ConditionRec, type Records } from './records';
 import { ORDER_CODES, type OrderCode, type OrderRef, type RuleKey } from './model';
 import type { PolicyLibrary } from './library';

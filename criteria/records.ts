@@ -1,7 +1,7 @@
 // Stage 1 of the pipeline: FHIR resources → typed clinical records.
 // Each resource is read once through the named FHIRPath expressions (fhirpath.ts) and sorted into
 // categories by the value sets (valueset.ts). Facts (facts.ts) are computed from these records.
-import { PATHS, expr, read, readConcept, readConcepts, readFirst, readString, readStrings, type PathName } from './fhirpath';
+import { PATHS, expr, readConcept, readConcepts, readFirst, readString, readStrings, type PathName } from './fhirpath';
 import type { Evidence } from './model';
 import type { ConceptLike } from './valueset';
 import type { PolicyLibrary } from './library';

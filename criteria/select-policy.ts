@@ -2,7 +2,7 @@
 // or payor name), then the policy's jurisdiction (the order's Location state, else the patient's
 // home state). No Coverage, an unknown payer, a code the payer's policy does not address, or a state
 // with no policy all fall back to the evidence pathway — labelled as a clinical pathway.
-import { read, readConcept, readConcepts, readFirst, readString, readStrings } from './fhirpath';
+import { read, readConcepts, readFirst, readString, readStrings } from './fhirpath';
 import type { Evidence, JurisdictionVariant, PayerMatcher, Policy, PolicyChoice, PolicyRef } from './model';
 import type { PolicyLibrary } from './library';
 import type { OrderInfo } from './orders';
