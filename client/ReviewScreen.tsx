@@ -13,6 +13,7 @@ import { Advisories } from './Advisories';
 import { Citations } from './Citations';
 import { DeterminationLetter } from './DeterminationLetter';
 import type { DialogRequest } from './EvidenceDialog';
+import { getLibrary } from './library';
 import { buildTimeline } from './timeline';
 
 interface Props {
@@ -29,7 +30,7 @@ export function ReviewScreen({ determinations, patient, resources, fhirBase, onO
   const first = determinations[0]!;
   const timeline = useMemo(
     () =>
-      buildTimeline(resources, {
+      buildTimeline(getLibrary(), resources, {
         reference: first.order.reference,
         authoredOn: first.order.authoredOn ?? first.asOf,
         label: `${first.order.code.code} ${first.order.code.display ?? ''}`.trim(),

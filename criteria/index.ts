@@ -7,3 +7,5 @@ export { loadLibrary, PolicyLoadError } from './library';
 export type { LibraryFile, PolicyLibrary } from './library';
 export { determine } from './determine';
 export { renderText, renderMarkdown } from './explain';
+export { careTimeline, CARE_LANES } from './timeline';
+export type { CareEvent, CareLane, PainPoint } from './timeline';

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { canRead, missingReads, scopesFor, toV1 } from '../../client/scopes';
 import { buildTimeline } from '../../client/timeline';
+import { loadLibraryFromDisk } from '../../server/policy-files';
 import { DEFAULT_SCOPE } from '../../client/config';
 import type { fhir4 } from '../../client/fhir-types';
 
@@ -34,8 +35,8 @@ describe('timeline', () => {
     const proc = (id: string, extra: object = {}): fhir4.Procedure =>
       ({ resourceType: 'Procedure', id, status: 'completed', subject: {}, code: { coding: [{ code: '64451' }] }, performedDateTime: '2025-01-10', ...extra }) as fhir4.Procedure;
     const obs = (id: string, part: string, value: number, unit = '%', code = 'x', time = '09:00'): fhir4.Observation =>
-      ({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ code }] }, partOf: [{ reference: `Procedure/${part}` }], effectiveDateTime: `2025-01-10T${time}:00Z`, valueQuantity: { value, unit } }) as fhir4.Observation;
-    const t = buildTimeline([
+      ({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ code }], text: unit === '%' ? 'Percent pain relief after block' : undefined }, partOf: [{ reference: `Procedure/${part}` }], effectiveDateTime: `2025-01-10T${time}:00Z`, valueQuantity: { value, unit } }) as fhir4.Observation;
+    const t = buildTimeline(loadLibraryFromDisk(), [
       proc('a'),
       obs('a1', 'a', 80),
       proc('b'),
