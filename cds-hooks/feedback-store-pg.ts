@@ -23,6 +23,10 @@ const SCHEMA = `
     received_at TEXT NOT NULL
   );
   CREATE INDEX IF NOT EXISTS feedback_card ON feedback(card_uuid);
+  CREATE TABLE IF NOT EXISTS seen_jti (
+    key TEXT PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+  );
 `;
 
 export async function createPgFeedbackStore(databaseUrl: string): Promise<FeedbackStore> {
@@ -33,6 +37,7 @@ export async function createPgFeedbackStore(databaseUrl: string): Promise<Feedba
     /* the broken client is discarded; the next call reconnects or reports the outage */
   });
   await pool.query(SCHEMA);
+  let jtiCalls = 0;
 
   async function inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     const client = await pool.connect();
@@ -88,6 +93,11 @@ export async function createPgFeedbackStore(databaseUrl: string): Promise<Feedba
     async feedbackFor(cardUuid) {
       const { rows } = await pool.query<FeedbackRow>(`${FEEDBACK_SELECT} WHERE f.card_uuid = $1 ORDER BY f.id`, [cardUuid]);
       return rows.map(rowToFeedback);
+    },
+    async firstUse(key, expiresAtMs) {
+      if (++jtiCalls % 100 === 0) await pool.query('DELETE FROM seen_jti WHERE expires_at < $1', [Date.now()]);
+      const { rowCount } = await pool.query('INSERT INTO seen_jti (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, expiresAtMs]);
+      return rowCount === 1;
     },
     async ping() {
       await pool.query('SELECT 1');

@@ -25,12 +25,18 @@ const SCHEMA = `
     received_at TEXT NOT NULL
   );
   CREATE INDEX IF NOT EXISTS feedback_card ON feedback(card_uuid);
+  CREATE TABLE IF NOT EXISTS seen_jti (
+    key TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  );
 `;
 
 export function createSqliteFeedbackStore(file: string): FeedbackStore {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // Several worker processes may write the same file: wait for the lock rather than fail.
+  db.pragma('busy_timeout = 5000');
   // In WAL mode NORMAL survives a process crash or restart; only a power loss can drop the last
   // commits. That is right for the issued-card log written on every hook call (an fsync per call
   // capped the service near 150 requests/s); feedback entries are still committed with FULL below.
@@ -48,6 +54,9 @@ export function createSqliteFeedbackStore(file: string): FeedbackStore {
   );
   const findCard = db.prepare('SELECT 1 FROM issued_cards WHERE uuid = ? AND service_id = ?');
   const byCard = db.prepare(`${FEEDBACK_SELECT} WHERE f.card_uuid = ? ORDER BY f.id`);
+  const insertJti = db.prepare('INSERT OR IGNORE INTO seen_jti (key, expires_at) VALUES (?, ?)');
+  const forgetJtis = db.prepare('DELETE FROM seen_jti WHERE expires_at < ?');
+  let jtiCalls = 0;
 
   return {
     async recordIssued(cards) {
@@ -80,6 +89,10 @@ export function createSqliteFeedbackStore(file: string): FeedbackStore {
     },
     async feedbackFor(cardUuid) {
       return (byCard.all(cardUuid) as FeedbackRow[]).map(rowToFeedback);
+    },
+    async firstUse(key, expiresAtMs) {
+      if (++jtiCalls % 100 === 0) forgetJtis.run(Date.now());
+      return insertJti.run(key, expiresAtMs).changes === 1;
     },
     async ping() {
       db.prepare('SELECT 1').get();

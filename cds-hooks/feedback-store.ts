@@ -39,6 +39,8 @@ export interface FeedbackStore {
   /** Stores all entries or none. */
   recordFeedback(serviceId: string, entries: FeedbackEntry[], receivedAt: string): Promise<void>;
   feedbackFor(cardUuid: string): Promise<StoredFeedback[]>;
+  /** The CDS client JWT replay guard, in the same database so every worker process shares it. */
+  firstUse(key: string, expiresAtMs: number): Promise<boolean>;
   /** Resolves when the database answers (GET /health). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -109,6 +111,8 @@ export function unavailableWhenDown(store: FeedbackStore): FeedbackStore {
     unknownCards: (serviceId, uuids) => store.unknownCards(serviceId, uuids).catch(down),
     recordFeedback: (serviceId, entries, at) => store.recordFeedback(serviceId, entries, at).catch(down),
     feedbackFor: (uuid) => store.feedbackFor(uuid).catch(down),
+    // A replay cannot be ruled out while the store is down: the caller gets a 503, not a pass.
+    firstUse: (key, exp) => store.firstUse(key, exp).catch(down),
   };
 }
 

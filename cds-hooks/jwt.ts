@@ -15,26 +15,43 @@ const MAX_TOKEN_AGE = '1h';
 
 export class JwtRejected extends Error {}
 
+/**
+ * Remembers which tokens were used. Shared by every process serving the endpoint (the feedback store's
+ * database), so a replayed jti is refused whichever worker it reaches.
+ */
+export interface ReplayGuard {
+  /** True the first time `key` is presented; false on every later use before `expiresAtMs`. */
+  firstUse(key: string, expiresAtMs: number): Promise<boolean>;
+}
+
+/** One process's memory: enough for tests and a single-process server. */
+export function memoryReplayGuard(now: () => number = Date.now): ReplayGuard {
+  const seen = new Map<string, number>();
+  return {
+    async firstUse(key, expiresAtMs) {
+      const t = now();
+      for (const [k, exp] of seen) if (exp + CLOCK_TOLERANCE_S * 1000 < t) seen.delete(k);
+      if (seen.has(key)) return false;
+      seen.set(key, expiresAtMs);
+      return true;
+    },
+  };
+}
+
 export interface JwtVerifier {
   /** Resolves with the verified claims; rejects with JwtRejected for any failure. */
   verify(authorization: string | undefined, audience: string): Promise<{ iss: string; sub?: string; jti: string }>;
 }
 
-export function createJwtVerifier(opts: { trustedIssuers: readonly TrustedIssuer[]; now?: () => number }): JwtVerifier {
+export function createJwtVerifier(opts: { trustedIssuers: readonly TrustedIssuer[]; now?: () => number; replay?: ReplayGuard }): JwtVerifier {
   const now = opts.now ?? Date.now;
   const keySets = new Map<string, JWTVerifyGetKey>();
-  /** iss + jti → exp (ms): remembered until the token could no longer be used anyway. */
-  const seen = new Map<string, number>();
+  const replay = opts.replay ?? memoryReplayGuard(now);
 
   function keySetFor(url: string): JWTVerifyGetKey {
     let set = keySets.get(url);
     if (!set) keySets.set(url, (set = createRemoteJWKSet(new URL(url), { timeoutDuration: 3000, cooldownDuration: 30_000 })));
     return set;
-  }
-
-  function forgetExpired(): void {
-    const t = now();
-    for (const [key, exp] of seen) if (exp + CLOCK_TOLERANCE_S * 1000 < t) seen.delete(key);
   }
 
   return {
@@ -67,10 +84,9 @@ export function createJwtVerifier(opts: { trustedIssuers: readonly TrustedIssuer
       } catch (err) {
         throw new JwtRejected('verification failed', { cause: err });
       }
-      forgetExpired();
-      const key = `${issuer.iss}\u0000${String(payload.jti)}`;
-      if (seen.has(key)) throw new JwtRejected('jti replayed');
-      seen.set(key, (payload.exp ?? 0) * 1000);
+      // Remembered until the token could no longer be used anyway (exp plus the clock tolerance).
+      const key = JSON.stringify([issuer.iss, String(payload.jti)]);
+      if (!(await replay.firstUse(key, ((payload.exp ?? 0) + CLOCK_TOLERANCE_S) * 1000))) throw new JwtRejected('jti replayed');
       return { iss: issuer.iss, sub: payload.sub, jti: String(payload.jti) };
     },
   };

@@ -60,7 +60,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
       allowlist: config.fhirServerAllowlist,
       sandboxFhirBase: config.sandboxFhirBase,
       deadlineMs: config.fhirDeadlineMs,
-      verifier: config.cdsAuth === 'off' ? undefined : (deps.jwtVerifier ?? createJwtVerifier({ trustedIssuers: config.trustedIssuers })),
+      verifier: config.cdsAuth === 'off' ? undefined : (deps.jwtVerifier ?? createJwtVerifier({ trustedIssuers: config.trustedIssuers, replay: deps.feedbackStore })),
       newUuid: deps.newUuid ?? randomUUID,
       now: deps.now ?? (() => new Date()),
     }),

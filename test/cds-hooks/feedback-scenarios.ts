@@ -72,4 +72,18 @@ export function feedbackScenarios(label: string, open: () => Promise<{ options: 
       await app.close();
     }
   });
+
+  it(`${label}: a JWT id is accepted once and refused after, and the store remembers it across a restart`, async () => {
+    const { reopen } = await open();
+    const store = await reopen();
+    const key = JSON.stringify(['https://ehr.example.org', crypto.randomUUID()]);
+    const exp = Date.now() + 300_000;
+    expect(await store.firstUse(key, exp)).toBe(true);
+    expect(await store.firstUse(key, exp)).toBe(false);
+    await store.close();
+    const again = await reopen();
+    expect(await again.firstUse(key, exp)).toBe(false);
+    expect(await again.firstUse(`${key}-other`, exp)).toBe(true);
+    await again.close();
+  });
 }
