@@ -1,7 +1,7 @@
 // npm run bench: measured speed, scale and memory, written to bench/results.md. Every figure is
 // printed against its target. Traffic goes only to servers this script starts on 127.0.0.1.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -43,10 +43,29 @@ async function startServer(): Promise<{ url: string; child: ChildProcess; stop()
   return { url, child, stop: () => new Promise((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); }) };
 }
 
-const rssMb = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+/** The process and its descendants (the server's workers), from /proc. */
+const processTree = (pid: number): number[] => {
+  let children: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      children.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    }
+  } catch {
+    children = [];
+  }
+  return [pid, ...children.flatMap(processTree)];
 };
+
+/** Resident memory of the server: the supervisor and every worker. */
+const rssMb = (pid: number): number =>
+  processTree(pid).reduce((sum, p) => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      return sum + (m ? Number(m[1]) / 1024 : 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
 
 function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => autocannon(opts, (err, res) => (err ? reject(err) : resolve(res))));
@@ -86,6 +105,8 @@ async function engineVsFloor(): Promise<void> {
 
 async function orderSign(url: string): Promise<void> {
   log('## Order-sign over loopback (autocannon → the real server)');
+  log('');
+  log(`The server as deployed without the sandbox: one worker process per core (${cpus().length}), sharing the port.`);
   log('');
   log('Each request carries the whole record as prefetch. Unthrottled: autocannon, 10 connections for 10 s. Throttled: autocannon with `overallRate: 200` for 20 s — note that autocannon paces by releasing each second\'s quota as fast as the connections allow, so this is a burst at full capacity at the top of every second. Steady: an open-loop generator (bench/steady-load.ts) that spaces 200 requests/s evenly for 30 s and times each from when it was due.');
   log('');
@@ -140,7 +161,7 @@ async function soak(url: string, pid: number): Promise<void> {
   const first = window(30, 90); // after warm-up
   const last = window(SOAK_SECONDS - 60, SOAK_SECONDS + 1);
   const drift = ((last - first) / first) * 100;
-  log(`50 requests/s of 500-resource order-sign for ${SOAK_SECONDS} s (${r.requests.total} requests, ${r.non2xx} non-2xx). Server RSS sampled every 5 s.`);
+  log(`50 requests/s of 500-resource order-sign for ${SOAK_SECONDS} s (${r.requests.total} requests, ${r.non2xx} non-2xx). Server RSS (supervisor and workers) sampled every 5 s.`);
   log('');
   log('| RSS, 0:30–1:30 | RSS, last minute | change | target |');
   log('|---|---|---|---|');

@@ -34,9 +34,10 @@ const SCHEMA = `
 export function createSqliteFeedbackStore(file: string): FeedbackStore {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // Several worker processes may write the same file: wait for the lock rather than fail.
+  // Several worker processes open and write the same file: wait for the lock rather than fail
+  // (set first: switching a new database to WAL needs it too).
   db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
   // In WAL mode NORMAL survives a process crash or restart; only a power loss can drop the last
   // commits. That is right for the issued-card log written on every hook call (an fsync per call
   // capped the service near 150 requests/s); feedback entries are still committed with FULL below.

@@ -1,5 +1,6 @@
 // Configuration: the environment is parsed once, here, with zod, into a frozen Config that every
 // other module receives as a value (createApp(config, deps)). Nothing else reads process.env.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const trustedIssuer = z.object({ iss: z.string().min(1), jwks_url: z.url() });
@@ -32,6 +33,10 @@ const envSchema = z.object({
   FEEDBACK_DB_PATH: z.string().min(1).default('./data/feedback.db'),
   FHIR_DEADLINE_MS: z.coerce.number().int().positive().default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SANDBOX: z.enum(['on', 'off']).default('on'),
+  SMART_CLIENT_ID: z.string().min(1).optional(),
+  SMART_SCOPE: z.string().min(1).optional(),
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
 });
 
 export interface Config {
@@ -49,6 +54,11 @@ export interface Config {
   /** Total time budget for fetching missing prefetch data from fhirServer. */
   fhirDeadlineMs: number;
   logLevel: string;
+  /** The embedded sandbox (FHIR server, SMART authorization, EHR page) in this process. */
+  sandbox: boolean;
+  smartClient: { clientId?: string; scope?: string };
+  /** Worker processes serving the endpoint: one per core without the sandbox (its state lives in one process). */
+  workers: number;
 }
 
 export class ConfigError extends Error {}
@@ -61,6 +71,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   const e = parsed.data;
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const sandbox = e.SANDBOX === 'on';
+  if (sandbox && (e.WEB_CONCURRENCY ?? 1) > 1) {
+    throw new ConfigError('Invalid configuration:\n  WEB_CONCURRENCY: the embedded sandbox keeps its FHIR data and SMART sessions in one process; set SANDBOX=off to run several workers');
+  }
   return Object.freeze({
     port: e.PORT,
     publicBaseUrl,
@@ -72,5 +86,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     feedbackDbPath: e.FEEDBACK_DB_PATH,
     fhirDeadlineMs: e.FHIR_DEADLINE_MS,
     logLevel: e.LOG_LEVEL,
+    sandbox,
+    smartClient: { clientId: e.SMART_CLIENT_ID, scope: e.SMART_SCOPE },
+    workers: e.WEB_CONCURRENCY ?? (sandbox ? 1 : availableParallelism()),
   });
 }

@@ -1,4 +1,5 @@
 // Configuration parsed once from the environment.
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/config';
 
@@ -34,5 +35,18 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ CDS_TRUSTED_ISSUERS: '[{"iss":"x"}]' })).toThrow(/CDS_TRUSTED_ISSUERS/);
     expect(() => parseConfig({ CDS_AUTH: 'maybe' })).toThrow(/CDS_AUTH/);
     expect(() => parseConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+  });
+});
+
+describe('workers', () => {
+  it('runs one worker with the embedded sandbox, whose state lives in one process', () => {
+    expect(parseConfig({}).workers).toBe(1);
+  });
+  it('runs one worker per core without the sandbox, or WEB_CONCURRENCY', () => {
+    expect(parseConfig({ SANDBOX: 'off' }).workers).toBe(availableParallelism());
+    expect(parseConfig({ SANDBOX: 'off', WEB_CONCURRENCY: '3' }).workers).toBe(3);
+  });
+  it('refuses several workers with the sandbox on, saying why', () => {
+    expect(() => parseConfig({ WEB_CONCURRENCY: '2' })).toThrow(/SANDBOX=off/);
   });
 });
