@@ -31,19 +31,35 @@ const SCHEMA = `
   );
 `;
 
+function retryWhileBusy(work: () => void, seconds = 10): void {
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      return work();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > until) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 + Math.random() * 100);
+    }
+  }
+}
+
 export function createSqliteFeedbackStore(file: string): FeedbackStore {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
-  // Several worker processes open and write the same file: wait for the lock rather than fail
-  // (set first: switching a new database to WAL needs it too).
+  // Several worker processes open and write the same file: wait for the lock rather than fail.
   db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+  // Switching a new file to WAL takes an exclusive lock that SQLite does not wait for, so two workers
+  // starting together can collide: try again for a few seconds.
+  retryWhileBusy(() => {
+    db.pragma('journal_mode = WAL');
+    db.exec(SCHEMA);
+  });
   // In WAL mode NORMAL survives a process crash or restart; only a power loss can drop the last
   // commits. That is right for the issued-card log written on every hook call (an fsync per call
   // capped the service near 150 requests/s); feedback entries are still committed with FULL below.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.exec(SCHEMA);
 
   const insertCard = db.prepare(
     `INSERT OR REPLACE INTO issued_cards (uuid, service_id, hook_instance, order_ref, outcome, determination, issued_at)

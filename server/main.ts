@@ -48,7 +48,9 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 }
 
 /** Forks the workers, replaces any that exits unexpectedly, and stops them all on SIGINT/SIGTERM. */
-function supervise(config: Config, logger: Logger): void {
+async function supervise(config: Config, logger: Logger): Promise<void> {
+  // Create the database (schema, WAL) once, before several workers open it at the same moment.
+  await (await createFeedbackStore({ databaseUrl: config.databaseUrl, sqlitePath: config.feedbackDbPath })).close();
   let stopping = false;
   let quickDeaths = 0;
   const fork = () => {
@@ -88,5 +90,5 @@ try {
 }
 const logger = createLogger({ level: config.logLevel });
 if (cluster.isPrimary && config.cdsAuth === 'off') logger.warn('CDS_AUTH=off: CDS client JWTs are NOT verified. Use only for local work.');
-if (cluster.isPrimary && config.workers > 1) supervise(config, logger);
+if (cluster.isPrimary && config.workers > 1) await supervise(config, logger);
 else await serve(config, logger);

@@ -9,8 +9,17 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/policy-files';
 
+/** The worker processes: children running server/main.ts (tsx also starts an esbuild service child). */
 const children = (pid: number): number[] =>
-  readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  readdirSync(`/proc/${pid}/task`)
+    .flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number))
+    .filter((c) => {
+      try {
+        return readFileSync(`/proc/${c}/cmdline`, 'utf8').includes('server/main.ts');
+      } catch {
+        return false;
+      }
+    });
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
