@@ -38,7 +38,7 @@ const diagnosisFact = (cat: DxCategory, label: string, absentIsFalse: boolean): 
     return fact(true, `${label}: ${hits.map((h) => `${h.code?.coding?.[0]?.code ?? h.text} (${h.date ?? 'undated'})`).join(', ')}`,
       hits.map((h) => dxEvidence(h, label)));
   }
-  // A diagnosis the record rules out is an answer (not met), not a gap to document.
+  // A diagnosis the record rules out is an answer (not met), not a gap to fill.
   const refuted = ctx.records.conditions.filter((c) => c.refuted && c.categories.has(cat));
   if (refuted.length > 0) {
     return fact(false, `${label} refuted: ${refuted.map((r) => `${r.text} (${r.date ?? 'undated'})`).join('; ')}`,

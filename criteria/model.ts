@@ -89,7 +89,7 @@ export interface CriterionSpec extends Source {
   fact: string;
   op: Operator;
   value?: number;
-  /** What to document when this criterion is unknown. */
+  /** What to record when this criterion is unknown. */
   missing?: string;
   /** What the record should show instead when it is not met (shown as the reason). */
   failure?: string;
