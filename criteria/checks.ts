@@ -4,9 +4,8 @@
 // the words, citations and alternatives are data (criteria/checks/order-checks.json).
 import type { Alternative, Evidence, Finding, RuleKey } from './model';
 import type { PolicyLibrary } from './library';
-import type { FactContext } from './facts';
+import type { FactContext, FactReader } from './facts';
 import { conditionCategories, evidenceOf, type DxCategory } from './records';
-import { factReader } from './facts';
 
 const SACRAL: DxCategory[] = ['sij', 'coccydynia', 'sacrococcygeal-unspecified', 'inflammatory'];
 const LUMBAR: DxCategory[] = ['lumbar-spondylosis', 'low-back-pain'];
@@ -40,9 +39,8 @@ function diagnosisMismatch(ctx: FactContext): Hit | undefined {
   };
 }
 
-function irreversibleFirst(ctx: FactContext): Hit | undefined {
+function irreversibleFirst(ctx: FactContext, read: FactReader): Hit | undefined {
   if (!NEURECTOMY.includes(ctx.order.ref.ruleKey)) return undefined;
-  const read = factReader(ctx);
   const rfa = ctx.records.procedures.filter((p) => p.kind === 'rfa' && p.completed);
   if (rfa.length >= 2) return undefined;
   const blocks = read('lbb-sessions');
@@ -66,10 +64,10 @@ function undifferentiated(ctx: FactContext): Hit | undefined {
   };
 }
 
-function conservativeShort(ctx: FactContext): Hit | undefined {
+function conservativeShort(ctx: FactContext, read: FactReader): Hit | undefined {
   if (!DESTRUCTIVE.includes(ctx.order.ref.ruleKey)) return undefined;
-  const care = factReader(ctx)('conservative-care-weeks');
-  const pt = factReader(ctx)('pt-sessions');
+  const care = read('conservative-care-weeks');
+  const pt = read('pt-sessions');
   if (care.value !== undefined && (care.value as number) >= 6 && pt.value !== undefined) return undefined;
   return {
     id: 'conservative-care-insufficient',
@@ -78,13 +76,14 @@ function conservativeShort(ctx: FactContext): Hit | undefined {
   };
 }
 
-const CHECKS = [diagnosisMismatch, irreversibleFirst, undifferentiated, conservativeShort];
+const CHECKS: ((ctx: FactContext, read: FactReader) => Hit | undefined)[] = [diagnosisMismatch, irreversibleFirst, undifferentiated, conservativeShort];
 
-export function runChecks(lib: PolicyLibrary, ctx: FactContext): { findings: Finding[]; alternatives: Alternative[] } {
+/** Runs every check with the order's fact reader, so facts the criteria already computed are reused. */
+export function runChecks(lib: PolicyLibrary, ctx: FactContext, read: FactReader): { findings: Finding[]; alternatives: Alternative[] } {
   const findings: Finding[] = [];
   const alternatives: Alternative[] = [];
   for (const check of CHECKS) {
-    const hit = check(ctx);
+    const hit = check(ctx, read);
     if (!hit) continue;
     const spec = lib.checks.get(hit.id);
     if (!spec) throw new Error(`order check "${hit.id}" has no text in criteria/checks`);

@@ -136,7 +136,7 @@ function determineOrder(lib: PolicyLibrary, records: Records, order: OrderInfo, 
   const read = factReader(ctx);
 
   const result = applyRule(policy, ref, key, rule, read);
-  const { findings, alternatives: checkAlternatives } = runChecks(lib, ctx);
+  const { findings, alternatives: checkAlternatives } = runChecks(lib, ctx, read);
   const { advisories, notes: advisoryNotes } = advisoriesFor(lib, key, read);
 
   let outcome = result.outcome;

@@ -296,8 +296,10 @@ export const FACT_TYPES: Record<FactId, 'boolean' | 'number'> = {
 
 export const isFactId = (id: string): id is FactId => Object.prototype.hasOwnProperty.call(FACTS, id);
 
+export type FactReader = (id: FactId) => Fact;
+
 /** Facts for one order, each computed at most once. */
-export function factReader(ctx: FactContext): (id: FactId) => Fact {
+export function factReader(ctx: FactContext): FactReader {
   const cache = new Map<FactId, Fact>();
   return (id) => {
     let f = cache.get(id);

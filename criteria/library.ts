@@ -246,6 +246,14 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
       }
       case 'policy': {
         const p = parse(policySchema, file, data);
+        p.payers.forEach((m, i) => {
+          if (!m.name) return;
+          try {
+            new RegExp(m.name, 'i');
+          } catch (e) {
+            throw new PolicyLoadError(file, `payers.${i}.name`, `not a valid regular expression: ${(e as Error).message}`);
+          }
+        });
         const criteria = checkCriteria(file, 'criteria', p.criteria);
         for (const [key, rule] of Object.entries(p.codes)) {
           if (rule.criteria) checkTree(file, `codes.${key}.criteria`, rule.criteria, criteria);

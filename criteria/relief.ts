@@ -5,7 +5,7 @@
 // An explicit percentage (b) wins over computed scores (a), which win over free text (c).
 import { expr } from './fhirpath';
 import type { Evidence } from './model';
-import type { ProcedureRec, Records, Rec } from './records';
+import { evidenceOf, type ProcedureRec, type Records, type Rec } from './records';
 
 export interface Relief {
   pct: number;
@@ -15,17 +15,7 @@ export interface Relief {
   how: 'relief-observation' | 'pre-post-scores' | 'procedure-text';
 }
 
-const ev = (rec: Rec, path: string, value: string, note?: string): Evidence => ({
-  reference: rec.ref,
-  resourceType: rec.resourceType,
-  date: rec.date,
-  code: rec.code?.coding?.[0]
-    ? { system: rec.code.coding[0].system, code: rec.code.coding[0].code, display: rec.code.coding[0].display ?? rec.code.text }
-    : undefined,
-  value,
-  path,
-  note,
-});
+const ev = (rec: Rec, path: string, value: string, note?: string): Evidence => evidenceOf(rec, path, { value, note });
 
 /** "80-90% relief", "80 to 90 % relief", "relief of 75%": the lower bound of the first percentage near a relief word. */
 export function reliefFromText(text: string): number | undefined {

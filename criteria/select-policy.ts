@@ -60,13 +60,21 @@ function payerOf(records: Records, coverage: Record<string, unknown>): Payer {
   return { coverage, names, identifiers, types };
 }
 
+/** Payer name patterns (validated when the library loads), each compiled once. */
+const namePatterns = new Map<string, RegExp>();
+const namePattern = (source: string): RegExp => {
+  let re = namePatterns.get(source);
+  if (!re) namePatterns.set(source, (re = new RegExp(source, 'i')));
+  return re;
+};
+
 /** Identifier beats type beats name; 0 is no match. */
 function matchScore(matchers: PayerMatcher[], payer: Payer): number {
   let best = 0;
   for (const m of matchers) {
     if (m.identifier && payer.identifiers.some((i) => i.value === m.identifier!.value && (!m.identifier!.system || i.system === m.identifier!.system))) best = Math.max(best, 3);
     if (m.type && payer.types.some((t) => t.system === m.type!.system && t.code === m.type!.code)) best = Math.max(best, 2);
-    if (m.name && payer.names.some((n) => new RegExp(m.name!, 'i').test(n))) best = Math.max(best, 1);
+    if (m.name && payer.names.some((n) => namePattern(m.name!).test(n))) best = Math.max(best, 1);
   }
   return best;
 }

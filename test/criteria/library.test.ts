@@ -70,6 +70,11 @@ describe('the policy library', () => {
     expect(e.path).toBe('criteria.lcd-spare');
   });
 
+  it('refuses a payer name pattern that is not a regular expression, at load rather than mid-evaluation', () => {
+    const e = loadError(edit('aetna-cpb-0016', (p) => { p.payers[0].name = '(aetna'; }));
+    expect(e.path).toBe('payers.0.name');
+  });
+
   it('refuses a policy missing a required field, naming the field', () => {
     const e = loadError(edit('aetna-cpb-0016', (p) => { delete p.url; }));
     expect(e.message).toMatch(/aetna-cpb-0016\.json: url:/);
