@@ -9,3 +9,5 @@ export { determine } from './determine';
 export { renderText, renderMarkdown } from './explain';
 export { careTimeline, CARE_LANES } from './timeline';
 export type { CareEvent, CareLane, PainPoint } from './timeline';
+export { isolatePatient, ownersOf, patientIdOf, SHARED_TYPES } from './compartment';
+export type { Isolated, IsolationCounts } from './compartment';
