@@ -10,7 +10,7 @@ import { assertionFor, coverageInformation, coverageReference, indeterminateAsse
 import type { FetchFn } from './fhir-fetch';
 import type { FeedbackStore, IssuedCard } from './feedback-store';
 import { PREFETCH_TEMPLATES } from './prefetch';
-import { draftOrders, isInScope, orderCodes, parseHookRequest } from './request';
+import { draftOrders, orderCodes, parseHookRequest } from './request';
 import { resolvePrefetch, type ResolvedRecord } from './resolve-prefetch';
 import type { Action, Card, CdsResponse, Engine, HookRequest, ServiceDefinition } from './types';
 
@@ -45,7 +45,8 @@ export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promi
   const started = Date.now();
   const request = parseHookRequest(body, orderSignService.hook);
   const orders = draftOrders(request);
-  if (!orders.some(isInScope)) return { cards: [] };
+  // Scope is the engine's: the trigger codes are its data (criteria/vocabulary/triggers.json).
+  if (!deps.engine.inScope(orders)) return { cards: [] };
 
   const record = await resolvePrefetch(request, {
     fetch: deps.fetch,
@@ -136,7 +137,7 @@ function respondIndeterminate(
   const trouble = record.trouble ?? 'the record could not be read';
   const inScope = determinations
     ? determinations.map((d) => ({ reference: d.order.reference, code: { system: d.order.code.system, code: d.order.code.code } }))
-    : orders.filter(isInScope).map((o) => ({ reference: `${o.resourceType}/${o.id}`, code: orderCodes(o)[0]! }));
+    : orders.filter((o) => deps.engine.inScope([o])).map((o) => ({ reference: `${o.resourceType}/${o.id}`, code: orderCodes(o)[0]! }));
   const cards: Card[] = [];
   const systemActions: Action[] = [];
   const issued: IssuedCard[] = [];

@@ -3,7 +3,6 @@
 // OperationOutcome that names the field. Real clients' quirks are smoothed here, once.
 import { z } from 'zod';
 import type { Resource } from '@medplum/fhirtypes';
-import { ORDER_CODES } from '../criteria/model';
 import { badRequest, OperationOutcomeError } from '../server/errors';
 import type { HookRequest } from './types';
 
@@ -74,11 +73,4 @@ export function orderCodes(order: Resource): { system: string; code: string }[] 
     (order as { code?: { coding?: unknown } }).code ?? (order as { medicationCodeableConcept?: { coding?: unknown } }).medicationCodeableConcept;
   const coding = Array.isArray(concept?.coding) ? (concept.coding as { system?: string; code?: string }[]) : [];
   return coding.filter((c) => c.code).map((c) => ({ system: c.system ?? '', code: c.code ?? '' }));
-}
-
-const IN_SCOPE = new Set<string>(ORDER_CODES);
-
-/** Whether any order carries a code the engine decides on; when none does, nothing is fetched. */
-export function isInScope(order: Resource): boolean {
-  return orderCodes(order).some((c) => IN_SCOPE.has(c.code));
 }

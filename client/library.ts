@@ -2,7 +2,7 @@
 // file at build time, and the engine validates them once on first use, exactly as in Node.
 import { loadLibrary, type PolicyLibrary } from '../criteria';
 
-const files = import.meta.glob('../criteria/{policies,valuesets,advisories,checks}/*.json', { eager: true, import: 'default' });
+const files = import.meta.glob('../criteria/{vocabulary,valuesets,facts,policies,advisories,checks}/*.json', { eager: true, import: 'default' });
 
 let library: PolicyLibrary | undefined;
 

@@ -1,15 +1,16 @@
-// The pipeline, end to end: resources → records → in-scope orders → per order: governing policy,
-// facts, criteria, order-level checks, advisories → one Determination. Pure: no I/O, no clock
-// except "today" when neither the caller nor the order gives a date.
-import { today } from './dates';
+// The pipeline, end to end: resources → records (extraction, relief, sessions) → in-scope orders →
+// per order: governing policy and Coverage, facts, criteria, order-level checks, advisories → one
+// Determination. Pure: no I/O; "today" comes from the caller or, failing that, the clock.
+import { today as clockToday } from './dates';
 import { evaluateTree } from './evaluate';
-import { factReader, type FactContext } from './facts';
-import type { PolicyLibrary } from './library';
-import type { Advisory, Alternative, CodeRule, CriterionResult, Determination, EvaluationOptions, Finding, Outcome, Policy, PolicyRef, RuleKey, Status } from './model';
+import { factReader, type FactReader } from './facts';
+import type { Advisory, Alternative, CodeRule, CriterionResult, Determination, EvaluationOptions, Flag, Outcome, Policy, PolicyLibrary, PolicyRef, RuleKey, Status } from './model';
 import { findOrders, type OrderInfo } from './orders';
 import { extractRecords, type Records } from './records';
+import { attachRelief } from './relief';
 import { runChecks } from './checks';
 import { selectPolicy } from './select-policy';
+import { evidenceOf } from './evidence';
 
 const OUTCOME_PHRASE: Record<Outcome, string> = {
   'not-medically-necessary': 'not medically necessary',
@@ -24,10 +25,7 @@ const phrase = (outcome: Outcome, policy: Policy): string =>
 const claim = (text: string, c: { verified: boolean; citation: string }): string =>
   c.verified ? text : `${text} (per summaries of ${c.citation}; not verified against the published text)`;
 
-/** The injections a J1100 dexamethasone order can belong to, in order of preference. */
-const INJECTION_KEYS: RuleKey[] = ['27096', 'G0260', '64451', '64625', '64999:coccygeal', '64999:neurectomy', '64772'];
-
-function advisoriesFor(lib: PolicyLibrary, key: RuleKey, read: ReturnType<typeof factReader>): { advisories: Advisory[]; notes: string[] } {
+function advisoriesFor(lib: PolicyLibrary, key: RuleKey, read: FactReader): { advisories: Advisory[]; notes: string[] } {
   const advisories: Advisory[] = [];
   const notes: string[] = [];
   for (const a of lib.advisories) {
@@ -36,6 +34,7 @@ function advisoriesFor(lib: PolicyLibrary, key: RuleKey, read: ReturnType<typeof
     const base = { id: a.id, title: a.title, text: claim(a.text, a), url: a.url, citation: a.citation, confidence: a.confidence, verified: a.verified };
     if (r.status === 'met') advisories.push({ ...base, basis: `Applies: ${r.results.map((x) => x.summary).join('; ')}.` });
     else if (r.status === 'unknown') {
+      if (a.showWhenUnknown === false) continue;
       const unknown = r.results.filter((x) => x.status === 'unknown').map((x) => x.summary);
       advisories.push({ ...base, basis: `May apply; the record does not establish: ${unknown.join('; ')}.` });
     } else {
@@ -54,7 +53,7 @@ interface RuleResult {
   notes: string[];
 }
 
-function applyRule(policy: Policy, ref: PolicyRef, key: RuleKey, rule: CodeRule, read: ReturnType<typeof factReader>): RuleResult {
+function applyRule(policy: Policy, ref: PolicyRef, key: RuleKey, code: string, rule: CodeRule, read: FactReader): RuleResult {
   const criteria: CriterionResult[] = [];
   const reasons: string[] = [];
   const missing: string[] = [];
@@ -62,18 +61,19 @@ function applyRule(policy: Policy, ref: PolicyRef, key: RuleKey, rule: CodeRule,
 
   if (rule.delegation) {
     const d = rule.delegation;
+    const ask = `Request review by ${d.to} under ${d.guideline}`;
     criteria.push({
       id: `${policy.id}-${key}-delegated`,
       text: `Meets ${d.to} guideline ${d.guideline}`,
       status: 'unknown',
       evidence: [],
-      summary: `${ref.shortName} delegates ${key} to ${d.to}; this product does not apply ${d.guideline}.`,
+      summary: `${ref.shortName} delegates ${code} to ${d.to}; this product does not apply ${d.guideline}.`,
       citation: d.citation,
       confidence: d.confidence,
       verified: d.verified,
-      missing: `Request review by ${d.to} under ${d.guideline}`,
+      missing: ask,
     });
-    return { outcome: 'documentation-needed', criteria, reasons: [claim(d.reason, d)], missing: [`Request review by ${d.to} under ${d.guideline}`], notes };
+    return { outcome: 'documentation-needed', criteria, reasons: [claim(d.reason, d)], missing: [ask], notes };
   }
 
   let excluded: Status | undefined;
@@ -85,7 +85,7 @@ function applyRule(policy: Policy, ref: PolicyRef, key: RuleKey, rule: CodeRule,
       const because = when ? ` Applies because: ${when.results.map((r) => r.summary).join('; ')}.` : '';
       criteria.push({
         id: `${policy.id}-${key}-excluded`,
-        text: `${ref.shortName} does not exclude ${key}`,
+        text: `${ref.shortName} covers ${code} for this patient`,
         status: 'not-met',
         evidence: when?.results.flatMap((r) => r.evidence) ?? [],
         summary: `${x.reason}${because}`,
@@ -114,46 +114,85 @@ function applyRule(policy: Policy, ref: PolicyRef, key: RuleKey, rule: CodeRule,
   else if (status === 'unknown' || excluded === 'unknown') outcome = 'documentation-needed';
   else outcome = 'criteria-met';
 
-  const notMet = criteria.filter((c) => c.status === 'not-met' && !c.id.endsWith('-excluded'));
+  const notMet = criteria.filter((c) => c.status === 'not-met' && !c.id.endsWith('-excluded') && !c.gate);
   const unknown = criteria.filter((c) => c.status === 'unknown');
-  reasons.push(...notMet.map((c) => claim(`Not met: ${c.text} — ${c.failure ? `${c.failure}. ` : ''}${c.summary}.`, c)));
+  reasons.push(...notMet.map((c) => claim(`Not met: ${c.text}: ${c.failure ? `${c.failure}. ` : ''}${c.summary}.`, c)));
   if (outcome !== 'not-medically-necessary' && outcome !== 'criteria-met') {
-    reasons.push(...unknown.map((c) => `Not established: ${c.text} — ${c.summary}.`));
+    reasons.push(...unknown.map((c) => `Not established: ${c.text}: ${c.summary}.`));
   }
   if (outcome !== 'criteria-met') missing.push(...unknown.map((c) => c.missing!).filter(Boolean));
-  if (outcome === 'criteria-met') reasons.push(`All ${criteria.length} criteria met.`);
+
+  // A partly encoded rule can never approve: what it does not encode must be checked against the policy.
+  if (outcome === 'criteria-met' && !rule.complete) {
+    outcome = 'documentation-needed';
+    reasons.push(`Every criterion the product encodes for ${code} under ${ref.shortName} is met, but the product encodes only part of the policy's rule, so it cannot say the criteria are met.`);
+    missing.push(...(rule.unencoded ?? []).map((u) => `Check against ${ref.shortName}: ${u}`));
+  } else if (outcome === 'criteria-met') reasons.push(`All ${criteria.filter((c) => !c.gate).length} criteria met.`);
   return { outcome, criteria, reasons, missing, notes };
 }
 
-function determineOrder(lib: PolicyLibrary, records: Records, order: OrderInfo, orders: OrderInfo[], asOfOption?: string): Determination {
-  const asOf = asOfOption ?? order.ref.authoredOn ?? today();
-  const selection = selectPolicy(lib, records, order, asOf);
+interface Context {
+  lib: PolicyLibrary;
+  records: Records;
+  orders: OrderInfo[];
+  today: string;
+  asOfOption?: string;
+}
+
+function dates(ctx: Context, order: OrderInfo): { asOf: string; dateOfService: string; flags: Flag[] } {
+  const authored = order.ref.authoredOn;
+  const flags: Flag[] = [];
+  let asOf = ctx.asOfOption ?? authored ?? ctx.today;
+  if (!ctx.asOfOption && authored && authored > ctx.today) {
+    asOf = ctx.today;
+    flags.push({
+      id: 'order-dated-in-future',
+      text: `The order is dated ${authored}, after today (${ctx.today}): it is judged as of today, on the record as it stands.`,
+      evidence: [{ reference: order.ref.reference, resourceType: order.ref.resourceType, date: authored, code: order.ref.code, path: 'authoredOn', value: authored }],
+    });
+  }
+  return { asOf, dateOfService: order.ref.occurrence ?? asOf, flags };
+}
+
+function deletedCodeFlags(lib: PolicyLibrary, records: Records): Flag[] {
+  const vs = lib.valueSet(lib.reading.deletedCodesValueSet);
+  return records.deleted.map(({ rec, coding }) => ({
+    id: 'deleted-code',
+    text: `${rec.ref} is coded ${coding.code}${coding.display ? ` (${coding.display})` : ''}, a code deleted from ${vs.title.replace(/^Codes deleted from /i, '')}: it is read as written, but the record should carry a current code.`,
+    evidence: [evidenceOf(rec, 'conditionCode', { note: 'deleted code' })],
+    citation: vs.title,
+  }));
+}
+
+function determineOrder(ctx: Context, order: OrderInfo): Determination {
+  const { lib, records, orders } = ctx;
+  const { asOf, dateOfService, flags } = dates(ctx, order);
+  const selection = selectPolicy(lib, records, order, dateOfService);
   const { policy } = selection;
   const ref = selection.choice.policy;
   const key = order.ref.ruleKey;
   const rule = policy.codes[key]!; // selectPolicy only returns a payer policy that addresses the key; the pathway addresses all
-  const ctx: FactContext = { lib, records, order, orders, asOf };
-  const read = factReader(ctx);
+  const read = factReader({ lib, records, order, orders, asOf });
 
-  const result = applyRule(policy, ref, key, rule, read);
-  const { findings, alternatives: checkAlternatives } = runChecks(lib, ctx, read);
+  const result = applyRule(policy, ref, key, order.ref.code.code, rule, read);
+  const checks = runChecks(lib, key, read);
   const { advisories, notes: advisoryNotes } = advisoriesFor(lib, key, read);
 
   let outcome = result.outcome;
   const missing = [...result.missing];
-  const mismatch = findings.find((f) => f.id === 'diagnosis-procedure-mismatch');
-  if (mismatch && outcome === 'criteria-met') {
-    // A coding mismatch keeps an otherwise complete request from being approvable as written.
-    outcome = 'documentation-needed';
-    missing.push('An order diagnosis naming the sacroiliac joint or sacral region as the pain generator');
+  for (const d of checks.downgrades) {
+    if (outcome !== d.from) continue;
+    // A finding such as a coding mismatch keeps an otherwise complete request from being approvable as written.
+    outcome = d.to;
+    missing.push(d.missing);
   }
-  const reasons = [...result.reasons.slice(0, outcome === 'not-medically-necessary' ? 1 : undefined), ...findings.map((f: Finding) => f.text)];
+  const reasons = [...result.reasons.slice(0, outcome === 'not-medically-necessary' ? 1 : undefined), ...checks.findings.map((f) => f.text)];
   if (outcome === 'not-medically-necessary') reasons.push(...result.reasons.slice(1));
 
   const alternatives: Alternative[] = [];
   // An approvable order needs no alternative; otherwise offer those whose conditions the record meets.
   const offered = outcome === 'criteria-met' ? [] : (rule.alternative ?? []).filter((a) => !a.when || evaluateTree(a.when, policy.criteria, read).status === 'met');
-  for (const a of [...offered, ...checkAlternatives]) if (!alternatives.some((x) => x.id === a.id)) alternatives.push(a);
+  for (const a of [...offered, ...checks.alternatives]) if (!alternatives.some((x) => x.id === a.id)) alternatives.push(a);
 
   return {
     order: order.ref,
@@ -162,14 +201,17 @@ function determineOrder(lib: PolicyLibrary, records: Records, order: OrderInfo, 
     summary: `${order.ref.code.code} ${phrase(outcome, policy)} under ${ref.shortName}`,
     policy: ref,
     policyChoice: selection.choice,
+    ...(selection.coverage ? { coverage: selection.coverage } : {}),
     reasons,
     criteria: result.criteria,
-    findings,
+    findings: checks.findings,
+    flags: [...flags, ...deletedCodeFlags(lib, records)],
     missing: [...new Set(missing)],
     alternatives,
     advisories,
     notes: [...result.notes, ...advisoryNotes],
     asOf,
+    dateOfService,
   };
 }
 
@@ -180,51 +222,65 @@ const FOLLOW_STATUS: Record<Outcome, Status> = {
   'criteria-met': 'met',
 };
 
-/** J1100 follows the injection it belongs to (seed 002): same policy, same outcome, its own advisories. */
-function followInjection(lib: PolicyLibrary, records: Records, j: OrderInfo, orders: OrderInfo[], injection: Determination, asOf?: string): Determination {
-  const read = factReader({ lib, records, order: j, orders, asOf: asOf ?? injection.asOf });
-  const { advisories, notes } = advisoriesFor(lib, 'J1100', read);
+/** A drug that follows its injection (J1100): same policy, same outcome, its own advisories. */
+function followInjection(ctx: Context, j: OrderInfo, injection: Determination): Determination {
+  const read = factReader({ lib: ctx.lib, records: ctx.records, order: j, orders: ctx.orders, asOf: injection.asOf });
+  const { advisories, notes } = advisoriesFor(ctx.lib, j.ref.ruleKey, read);
   const inj = injection.order;
+  const basis = j.trigger.follows!;
   return {
     ...injection,
     order: j.ref,
     code: { system: j.ref.code.system, code: j.ref.code.code },
     // A drug cannot be replaced by the injection's alternative order: keep the advice, drop the action.
-    alternatives: injection.alternatives.map(({ action, ...a }) => (action?.kind === 'replace-order' ? a : { ...a, action })),
-    summary: `J1100 follows ${inj.code.code}: ${injection.summary.replace(/^\S+ /, '')}`,
+    alternatives: injection.alternatives.map(({ action, ...a }) => (action?.kind === 'replace-order' ? a : { ...a, ...(action ? { action } : {}) })),
+    summary: `${j.ref.code.code} follows ${inj.code.code}: ${injection.summary.replace(/^\S+ /, '')}`,
     criteria: [
       {
-        id: 'j1100-follows-injection',
-        text: `Dexamethasone (J1100) is judged with the injection it accompanies (${inj.code.code}, ${inj.reference})`,
+        id: `${j.ref.code.code.toLowerCase()}-follows-injection`,
+        text: `${j.trigger.title} is judged with the procedure it accompanies (${inj.code.code}, ${inj.reference})`,
         status: FOLLOW_STATUS[injection.outcome],
         evidence: [{ reference: inj.reference, resourceType: inj.resourceType, date: inj.authoredOn, code: inj.code, value: injection.outcome, path: 'ServiceRequest.code' }],
         summary: injection.summary,
-        citation: 'Seed 002 (J1100 dexamethasone with SIJ RFA); DOMAIN.md §1',
-        confidence: 'S',
-        verified: true,
+        citation: basis.citation,
+        confidence: basis.confidence,
+        verified: basis.confidence !== 'U',
       },
       ...injection.criteria,
     ],
-    reasons: [`Dexamethasone (J1100) follows the ${inj.code.code} it accompanies: ${injection.summary}.`, ...injection.reasons],
+    reasons: [`${j.trigger.title} (${j.ref.code.code}) follows the ${inj.code.code} it accompanies: ${injection.summary}.`, ...injection.reasons],
     advisories,
     notes: [...injection.notes.filter((n) => !advisories.some((a) => n.startsWith(a.title))), ...notes],
   };
 }
 
-/** One Determination per in-scope order (the given orders, or the record's draft/active ServiceRequests). */
+/** One Determination per in-scope order being signed (the given orders, or the record's draft/active orders). */
 export function determine(lib: PolicyLibrary, resources: readonly unknown[], options: EvaluationOptions = {}): Determination[] {
   const list = Array.isArray(resources) ? resources : [];
-  const records = extractRecords(lib, [...list, ...(options.orders ?? [])]);
-  // Every in-scope order is judged (J1100 needs its injection, and one-modality rules need the set);
-  // `codes` only narrows what is returned.
-  const orders = findOrders(lib, options.orders ?? list, records, { fromRecord: !options.orders });
-  const wanted = (o: OrderInfo) => !options.codes?.length || options.codes.includes(o.ref.code.code);
-  const done = new Map<OrderInfo, Determination>();
-  for (const o of orders) if (o.ref.ruleKey !== 'J1100') done.set(o, determineOrder(lib, records, o, orders, options.asOf));
-  for (const j of orders.filter((o) => o.ref.ruleKey === 'J1100')) {
-    const injection = INJECTION_KEYS.map((k) => [...done.values()].find((d) => d.order.ruleKey === k)).find(Boolean);
-    // J1100 alone is a drug, not a sacral procedure: without its injection there is nothing to judge.
-    if (injection) done.set(j, followInjection(lib, records, j, orders, injection, options.asOf));
+  const given = Array.isArray(options.orders) ? options.orders : undefined;
+  const records = extractRecords(lib, given ? [...list, ...given] : list);
+  attachRelief(lib, records);
+  const orders = findOrders(lib, given, records, list);
+  const ctx: Context = { lib, records, orders, today: options.today ?? clockToday(), asOfOption: options.asOf };
+  const wanted = (o: OrderInfo) => o.signing && (!options.codes?.length || options.codes.includes(o.ref.code.code));
+  const done = new Map<string, Determination>();
+  const judge = (o: OrderInfo): Determination => {
+    let d = done.get(o.ref.reference);
+    if (!d) done.set(o.ref.reference, (d = determineOrder(ctx, o)));
+    return d;
+  };
+  const out: Determination[] = [];
+  for (const o of orders.filter(wanted)) {
+    if (!o.trigger.follows) {
+      out.push(judge(o));
+      continue;
+    }
+    // The procedure a drug follows: among the orders being signed first, then the record's open orders.
+    const ruleKeys = o.trigger.follows.ruleKeys;
+    const candidates = [...orders.filter((x) => x.signing), ...orders.filter((x) => !x.signing)];
+    const injection = ruleKeys.map((k) => candidates.find((x) => x.ref.ruleKey === k)).find((x): x is OrderInfo => x !== undefined);
+    // Without the procedure it belongs to, the drug alone is not a sacral procedure: nothing to judge.
+    if (injection) out.push(followInjection(ctx, o, judge(injection)));
   }
-  return orders.filter(wanted).map((o) => done.get(o)).filter((d): d is Determination => d !== undefined);
+  return out;
 }

@@ -13,8 +13,8 @@ const STATUS_MARK: Record<Status, string> = { met: '[met]    ', 'not-met': '[NOT
 export const outcomeLabel = (o: Outcome): string => OUTCOME_LABEL[o];
 
 export function describeEvidence(e: Evidence): string {
-  const code = e.code?.code ? `${e.code.code}${e.code.display ? ` ${e.code.display}` : ''}` : '';
-  return [e.date ?? 'undated', e.reference, code, e.value, e.note].filter(Boolean).join(' · ');
+  const code = e.code?.code ? `${e.code.code}${e.code.display ? ` ${e.code.display}` : ''}` : (e.code?.display ?? '');
+  return [e.date ?? 'undated', e.reference, code, e.value, e.quote ? `"${e.quote}"` : undefined, e.note].filter(Boolean).join(' · ');
 }
 
 const sourceTag = (c: { citation: string; confidence: string; verified: boolean }): string =>
@@ -35,7 +35,7 @@ export function renderText(d: Determination): string {
     `Policy:  ${d.policy.title} (${d.policy.version}, effective ${d.policy.effective})${d.policy.kind === 'clinical-pathway' ? ' — CLINICAL PATHWAY, NOT THE PAYER\'S POLICY' : ''}`,
     `         ${d.policy.url}`,
     `Why this policy: ${d.policyChoice.reason}`,
-    `Judged as of ${d.asOf}.`,
+    `Judged as of ${d.asOf}${d.dateOfService !== d.asOf ? `; date of service ${d.dateOfService}` : ''}.${d.coverage ? ` Coverage: ${d.coverage.reference}${d.coverage.payerName ? ` (${d.coverage.payerName})` : ''}.` : ''}`,
     '',
     'Reasons:',
     ...d.reasons.map((r, i) => `  ${i + 1}. ${r}`),
@@ -49,6 +49,10 @@ export function renderText(d: Determination): string {
       lines.push(`  - ${f.text} ${sourceTag(f)}`);
       for (const e of f.evidence.slice(0, 6)) lines.push(`      · ${describeEvidence(e)}`);
     }
+  }
+  if (d.flags.length) {
+    lines.push('', 'Flags:');
+    for (const f of d.flags) lines.push(`  - ${f.text}`);
   }
   if (d.missing.length) lines.push('', 'Missing documentation:', ...d.missing.map((m) => `  - ${m}`));
   if (d.alternatives.length) lines.push('', 'Evidence-based alternative:', ...d.alternatives.map((a) => `  - ${a.text} ${sourceTag(a)}`));
@@ -76,6 +80,7 @@ export function renderMarkdown(d: Determination): string {
       out.push(`- ${c.status === 'met' ? '✔' : c.status === 'not-met' ? '✘' : '?'} ${md(c.text)} — ${md(c.summary)}${first ? ` (${md(describeEvidence(first))})` : ''}`);
     }
   }
+  if (d.flags.length) out.push('', '**Flags**', ...d.flags.map((f) => `- ${md(f.text)}`));
   if (d.missing.length) out.push('', '**Missing documentation**', ...d.missing.map((m) => `- ${md(m)}`));
   if (d.alternatives.length) out.push('', '**Evidence-based alternative**', ...d.alternatives.map((a) => `- ${md(a.text)} _(${md(a.citation)})_`));
   if (d.advisories.length) out.push('', '**Advisories**', ...d.advisories.map((a) => `- [${md(a.title)}](${a.url}): ${md(a.text)}`));

@@ -19,6 +19,7 @@ const CHOICE_SUFFIX: Record<string, string> = {
   Age: 'Age',
   Range: 'Range',
   Reference: 'Reference',
+  Timing: 'Timing',
 };
 
 const IDENT = /^[A-Za-z][A-Za-z0-9]*$/;
@@ -42,6 +43,8 @@ function parseBranch(branch: string): { type?: string; steps: Step[] } | undefin
   let type: string | undefined;
   if (parts[0] && /^[A-Z]/.test(parts[0]) && IDENT.test(parts[0])) type = parts.shift();
   const steps: Step[] = [];
+  // A delimited identifier (`div`) is a name that is also a FHIRPath keyword.
+  for (let i = 0; i < parts.length; i++) parts[i] = parts[i]!.replace(/^`([A-Za-z][A-Za-z0-9]*)`$/, '$1');
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i]!;
     if (!IDENT.test(p) || /^[A-Z]/.test(p)) return undefined;

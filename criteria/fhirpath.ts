@@ -3,7 +3,8 @@
 // silently return nothing), and its expression string travels with the evidence it finds.
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
-import { toConcept, type ConceptLike } from './valueset';
+import type { ConceptLike } from './model';
+import { toConcept } from './valueset';
 import { compileFastPath } from './fast-path';
 
 export const PATHS = {
@@ -11,19 +12,31 @@ export const PATHS = {
   conditionBodySite: 'Condition.bodySite',
   conditionClinicalStatus: 'Condition.clinicalStatus.coding.code',
   conditionVerification: 'Condition.verificationStatus.coding.code',
-  conditionOnset:
-    'Condition.onset.ofType(dateTime) | Condition.onset.ofType(Period).start | Condition.recordedDate',
+  conditionOnset: 'Condition.onset.ofType(dateTime) | Condition.onset.ofType(Period).start',
+  conditionRecorded: 'Condition.recordedDate',
   conditionAbatement: 'Condition.abatement.ofType(dateTime) | Condition.abatement.ofType(Period).end',
+  conditionNote: 'Condition.note.text',
+
+  allergyCode: 'AllergyIntolerance.code',
+  allergyClinicalStatus: 'AllergyIntolerance.clinicalStatus.coding.code',
+  allergyVerification: 'AllergyIntolerance.verificationStatus.coding.code',
+  allergyDate: 'AllergyIntolerance.onset.ofType(dateTime) | AllergyIntolerance.recordedDate',
 
   procedureCode: 'Procedure.code',
   procedureStatus: 'Procedure.status',
   procedureDate: 'Procedure.performed.ofType(dateTime) | Procedure.performed.ofType(Period).start',
   procedureText: 'Procedure.outcome.text | Procedure.outcome.coding.display | Procedure.note.text',
   procedureBodySite: 'Procedure.bodySite',
+  procedureCategory: 'Procedure.category',
 
-  encounterType: 'Encounter.type',
+  encounterType: 'Encounter.type | Encounter.serviceType',
   encounterStatus: 'Encounter.status',
   encounterDate: 'Encounter.period.start',
+
+  carePlanActivity: 'CarePlan.activity.detail',
+  carePlanStatus: 'CarePlan.status',
+  carePlanStart: 'CarePlan.period.start',
+  carePlanEnd: 'CarePlan.period.end',
 
   observationCode: 'Observation.code',
   observationStatus: 'Observation.status',
@@ -33,24 +46,47 @@ export const PATHS = {
   observationInteger: 'Observation.value.ofType(integer)',
   observationBoolean: 'Observation.value.ofType(boolean)',
   observationConcept: 'Observation.value.ofType(CodeableConcept)',
+  observationString: 'Observation.value.ofType(string)',
   observationInterpretation: 'Observation.interpretation.coding.code',
   observationPartOf: 'Observation.partOf.reference',
+  observationBodySite: 'Observation.bodySite',
+  observationNote: 'Observation.note.text',
+  observationComponent: 'Observation.component',
+  observationRangeHigh: 'Observation.referenceRange.high.value',
   observationText: 'Observation.value.ofType(string) | Observation.note.text',
 
   medicationRequestCode: 'MedicationRequest.medication.ofType(CodeableConcept)',
+  medicationRequestRef: 'MedicationRequest.medication.ofType(Reference).reference',
   medicationRequestStatus: 'MedicationRequest.status',
-  medicationRequestStart:
-    'MedicationRequest.dispenseRequest.validityPeriod.start | MedicationRequest.authoredOn',
+  medicationRequestStart: 'MedicationRequest.dispenseRequest.validityPeriod.start | MedicationRequest.authoredOn',
   medicationRequestEnd: 'MedicationRequest.dispenseRequest.validityPeriod.end',
   medicationStatementCode: 'MedicationStatement.medication.ofType(CodeableConcept)',
+  medicationStatementRef: 'MedicationStatement.medication.ofType(Reference).reference',
   medicationStatementStatus: 'MedicationStatement.status',
   medicationStatementStart:
     'MedicationStatement.effective.ofType(Period).start | MedicationStatement.effective.ofType(dateTime) | MedicationStatement.dateAsserted',
   medicationStatementEnd: 'MedicationStatement.effective.ofType(Period).end',
+  medicationDispenseCode: 'MedicationDispense.medication.ofType(CodeableConcept)',
+  medicationDispenseRef: 'MedicationDispense.medication.ofType(Reference).reference',
+  medicationDispenseStatus: 'MedicationDispense.status',
+  medicationDispenseDate: 'MedicationDispense.whenHandedOver | MedicationDispense.whenPrepared',
+  medicationDispenseDays: 'MedicationDispense.daysSupply.value',
+  medicationAdministrationCode: 'MedicationAdministration.medication.ofType(CodeableConcept)',
+  medicationAdministrationRef: 'MedicationAdministration.medication.ofType(Reference).reference',
+  medicationAdministrationStatus: 'MedicationAdministration.status',
+  medicationAdministrationStart: 'MedicationAdministration.effective.ofType(dateTime) | MedicationAdministration.effective.ofType(Period).start',
+  medicationAdministrationEnd: 'MedicationAdministration.effective.ofType(Period).end',
+  medicationCode: 'Medication.code',
 
   reportCode: 'DiagnosticReport.code',
+  reportStatus: 'DiagnosticReport.status',
+  reportCategory: 'DiagnosticReport.category',
   reportDate: 'DiagnosticReport.effective.ofType(dateTime) | DiagnosticReport.effective.ofType(Period).start | DiagnosticReport.issued',
   reportText: 'DiagnosticReport.conclusion | DiagnosticReport.conclusionCode.text | DiagnosticReport.code.text',
+  reportConclusion: 'DiagnosticReport.conclusion',
+  reportConclusionCode: 'DiagnosticReport.conclusionCode',
+  reportNarrative: 'DiagnosticReport.text.`div`',
+  reportPresentedForm: 'DiagnosticReport.presentedForm',
   imagingStudyCode: 'ImagingStudy.procedureCode | ImagingStudy.series.bodySite',
   imagingStudyDate: 'ImagingStudy.started',
   imagingStudyText: 'ImagingStudy.description | ImagingStudy.series.description',
@@ -62,6 +98,9 @@ export const PATHS = {
   coverageType: 'Coverage.type',
   coverageOrder: 'Coverage.order',
   coverageBeneficiary: 'Coverage.beneficiary.reference',
+  coverageSubscriberId: 'Coverage.subscriberId',
+  coverageIdentifier: 'Coverage.identifier.value',
+  coverageClassName: 'Coverage.class.name | Coverage.class.value',
 
   patientAddress: 'Patient.address',
   patientBirthDate: 'Patient.birthDate',
@@ -71,15 +110,20 @@ export const PATHS = {
 
   orderCode: 'code',
   orderStatus: 'status',
-  orderText: 'code.text | note.text | orderDetail.text | patientInstruction',
+  orderText: 'code.text | note.text | orderDetail.text | orderDetail.coding.display | patientInstruction',
+  orderDetail: 'orderDetail',
   orderReasonCode: 'reasonCode',
   orderReasonReference: 'reasonReference.reference',
   orderAuthoredOn: 'authoredOn',
+  orderOccurrence: 'occurrence.ofType(dateTime) | occurrence.ofType(Period).start | occurrence.ofType(Timing).event',
   orderQuantity: 'quantity.ofType(Quantity).value',
   orderMedication: 'medication.ofType(CodeableConcept)',
+  orderMedicationRef: 'medication.ofType(Reference).reference',
+  orderDosageText: 'dosageInstruction.text | dosageInstruction.route.text | dosageInstruction.route.coding.display',
   orderInsurance: 'insurance.reference',
   orderLocation: 'locationReference.reference',
   orderBasedOn: 'basedOn.reference',
+  orderBodySite: 'bodySite',
 } as const;
 export type PathName = keyof typeof PATHS;
 

@@ -1,11 +1,12 @@
 // The engine's public surface. Everything the CDS Hooks service, the SMART app and the CLI need.
-//   const library = loadLibrary(files);               // policies, value sets, advisories: validated data
+//   const library = loadLibrary(files);               // vocabulary, value sets, facts, policies: validated data
 //   const determinations = determine(library, resources, { orders, asOf });
 //   renderText(d) / renderMarkdown(d)                 // what a reviewer reads
 export * from './model';
 export { loadLibrary, PolicyLoadError } from './library';
-export type { LibraryFile, PolicyLibrary } from './library';
+export type { LibraryFile } from './library';
 export { determine } from './determine';
+export { anyInScope } from './orders';
 export { renderText, renderMarkdown } from './explain';
 export { careTimeline, CARE_LANES } from './timeline';
 export type { CareEvent, CareLane, PainPoint } from './timeline';

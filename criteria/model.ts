@@ -1,20 +1,18 @@
-// The criteria model: the shapes every stage of the pipeline shares.
-// records (extract) → facts (facts) → criterion results (evaluate) → Determination (determine).
-// Policies are data (criteria/policies/*.json); these types describe what a validated policy becomes.
+// The criteria model: the shapes every stage of the pipeline shares, and nothing else (no behaviour).
+//   records (records.ts, relief.ts, sessions.ts) → facts (facts.ts) → criterion results (evaluate.ts)
+//   → Determination (determine.ts)
+// The clinical vocabulary is data: trigger codes, value sets, the fact catalogue, policies, advisories
+// and checks are JSON files validated by library.ts. These types describe what they become.
+import type { Mention } from './negation';
 
-/** The outcome vocabulary (DOMAIN.md §4): one per ordered code, per governing policy. */
-export const OUTCOMES = [
-  'not-medically-necessary',
-  'criteria-not-met',
-  'documentation-needed',
-  'criteria-met',
-] as const;
+/** The outcome vocabulary: one per ordered code, per governing policy. */
+export const OUTCOMES = ['not-medically-necessary', 'criteria-not-met', 'documentation-needed', 'criteria-met'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export const STATUSES = ['met', 'not-met', 'unknown'] as const;
 export type Status = (typeof STATUSES)[number];
 
-/** DOMAIN.md confidence tags: S stated in a seed, P read in the published source, U secondary summaries only. */
+/** Confidence tags: S stated in a reviewer determination, P read in the published source, U secondary summaries only. */
 export const CONFIDENCES = ['S', 'P', 'U'] as const;
 export type Confidence = (typeof CONFIDENCES)[number];
 
@@ -27,35 +25,30 @@ export const CODE_SYSTEMS = {
   rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
 } as const;
 
-/** The order codes the product decides on. 64999 is split by what the order's text and diagnosis say. */
-export const ORDER_CODES = ['64772', '64625', '64451', '27096', 'G0260', '64999', 'J1100'] as const;
-export type OrderCode = (typeof ORDER_CODES)[number];
+/** A rule key names what a policy's `codes` table is indexed by: an order code, or a reading of it ("64999:coccygeal"). Defined in criteria/vocabulary/triggers.json. */
+export type RuleKey = string;
 
-/** The key a policy's `codes` table is indexed by: an order code, or 64999 with its reading. */
-export const RULE_KEYS = [
-  '64772',
-  '64625',
-  '64451',
-  '27096',
-  'G0260',
-  '64999:neurectomy',
-  '64999:coccygeal',
-  '64999:unclassified',
-  'J1100',
-] as const;
-export type RuleKey = (typeof RULE_KEYS)[number];
+export interface CodingLike {
+  system?: string;
+  code?: string;
+  display?: string;
+}
+export interface ConceptLike {
+  coding?: CodingLike[];
+  text?: string;
+}
 
 export interface Source {
-  /** Where the claim comes from, as a reviewer would cite it. */
+  /** Where the claim comes from, as a reviewer would cite it: a published source, or a page under docs/clinical/. */
   citation: string;
   confidence: Confidence;
-  /** false when the claim rests on secondary summaries only ([U]); the text then says "per summaries of …". */
+  /** false when the claim rests on secondary summaries only (U); the text then says "per summaries of …". */
   verified: boolean;
 }
 
 /** One dated entry of the record behind a fact. */
 export interface Evidence {
-  /** "Condition/abc" — openable in the FHIR server the record came from. */
+  /** "Condition/abc": openable in the FHIR server the record came from. */
   reference: string;
   resourceType: string;
   /** ISO date (YYYY-MM-DD) of the entry, when the record has one. */
@@ -64,20 +57,31 @@ export interface Evidence {
   code?: { system?: string; code?: string; display?: string };
   /** The value that counted (a score, a percentage, a status), as text a reviewer can read. */
   value?: string;
+  /** The sentence a number or a finding was read from, quoted from the record. */
+  quote?: string;
   /** The FHIRPath expression(s) that found it. */
   path: string;
   /** One line saying why this entry counts. */
   note?: string;
 }
 
+export type FactValue = boolean | number;
+
 /** A fact is a value plus the entries that establish it; `value: undefined` means the record does not say (unknown). */
-export interface Fact<T = FactValue> {
-  value: T | undefined;
+export interface Fact {
+  value: FactValue | undefined;
   evidence: Evidence[];
   /** Plain-language summary of how the value was reached ("3 positive of 4 manoeuvres on 2025-09-02"). */
   summary: string;
+  /**
+   * For numbers the record bounds but does not pin down (a month-only onset, "more than 6 months",
+   * "less than 50%"): the value lies in [min, max]. Criteria are met or not met only when the whole
+   * range decides; otherwise unknown.
+   */
+  range?: [number, number];
+  /** The value rests on the absence of entries ("no prior block in the record"), which the summary states. */
+  byAbsence?: boolean;
 }
-export type FactValue = boolean | number | string;
 
 export const OPERATORS = ['is-true', 'is-false', 'gte', 'gt', 'lte', 'lt'] as const;
 export type Operator = (typeof OPERATORS)[number];
@@ -95,10 +99,13 @@ export interface CriterionSpec extends Source {
   failure?: string;
 }
 
-/** A tree over criterion ids. */
-export type CriteriaTree = string | { all: CriteriaTree[] } | { any: CriteriaTree[] };
+/**
+ * A tree over criterion ids. `{ if, then }` is a gate: it selects a branch (a diagnostic or a
+ * therapeutic session) and, when its criterion is not met, the branch does not apply: inside `any`
+ * it is passed over, inside `all` it holds vacuously, and it is never shown as a reason.
+ */
+export type CriteriaTree = string | { all: CriteriaTree[] } | { any: CriteriaTree[] } | { if: string; then: CriteriaTree };
 
-/** An outcome the policy fixes whatever the record says (`when` absent), or only when a tree is met. */
 export interface ExclusionSpec extends Source {
   outcome: 'not-medically-necessary';
   reason: string;
@@ -114,6 +121,13 @@ export interface DelegationSpec extends Source {
 
 export interface CodeRule {
   title: string;
+  /**
+   * Whether the criteria encode the policy's whole rule for this code. An incomplete rule can never
+   * return criteria-met: at best documentation-needed, naming what must be checked by hand.
+   */
+  complete: boolean;
+  /** For an incomplete rule: the provisions not encoded, which a reviewer must check against the policy. */
+  unencoded?: string[];
   exclusion?: ExclusionSpec;
   delegation?: DelegationSpec;
   criteria?: CriteriaTree;
@@ -136,12 +150,18 @@ export interface Alternative extends Source {
   };
 }
 
+/** The kinds of plan a Coverage can be, as far as policy selection cares. */
+export const PLAN_KINDS = ['medicare', 'medicare-advantage', 'medigap', 'medicaid', 'commercial', 'unknown'] as const;
+export type PlanKind = (typeof PLAN_KINDS)[number];
+
 export interface PayerMatcher {
-  /** Case-insensitive regular expression over Coverage.payor display / Organization.name. */
+  /** Case-insensitive regular expression over Coverage.payor display / Organization name and alias. */
   name?: string;
   identifier?: { system?: string; value: string };
-  /** Coverage.type coding. */
+  /** Coverage.type coding (the system may be given by URL or OID; criteria/vocabulary/code-systems.json lists aliases). */
   type?: { system: string; code: string };
+  /** Matches only plans of these kinds (e.g. a commercial bulletin does not govern its company's Medicare Advantage plan). */
+  planKinds?: PlanKind[];
 }
 
 export interface JurisdictionVariant {
@@ -174,15 +194,22 @@ export interface Policy {
   outcomeWording?: string;
   publisher: string;
   version: string;
+  /** First date of service the policy governs (YYYY-MM-DD). */
   effective: string;
+  /** Last date of service it governs, when it has been retired or superseded. */
+  retired?: string;
   url: string;
+  /** The product's own page on this policy (docs/clinical/…): each criterion, its source and confidence. */
+  rationale?: string;
   /** Which payers it governs; a clinical pathway governs none and is the fallback. */
   payers: PayerMatcher[];
   /** States where it governs; absent means everywhere the payer matches. */
   jurisdictions?: JurisdictionVariant[];
   noPolicyJurisdictions?: NoPolicyJurisdiction[];
+  /** Medicare Advantage members in a jurisdiction of this policy are judged under it (42 CFR 422.101(b)(6)). */
+  bindsMedicareAdvantage?: boolean;
   criteria: Record<string, CriterionSpec>;
-  codes: Partial<Record<RuleKey, CodeRule>>;
+  codes: Record<RuleKey, CodeRule>;
   /** The file it came from, for error messages and for reviewers. */
   file: string;
 }
@@ -195,6 +222,8 @@ export interface AdvisorySpec extends Source {
   appliesTo: RuleKey[];
   /** Applies when this tree is met; an exception makes it not met. */
   when: CriteriaTree;
+  /** Shown as "may apply" when `when` is unknown (default true); false for flags the record rarely states (pregnancy). */
+  showWhenUnknown?: boolean;
   criteria: Record<string, CriterionSpec>;
 }
 
@@ -212,6 +241,12 @@ export interface CriterionResult {
   missing?: string;
   /** What the policy says instead, when the criterion is not met. */
   failure?: string;
+  /** The fact the criterion reads (the fact catalogue id), so a questionnaire can ask for it. */
+  fact?: string;
+  /** Met on the absence of entries, which the summary states. */
+  byAbsence?: boolean;
+  /** A branch gate (diagnostic or therapeutic session): decides which criteria apply, never a reason by itself. */
+  gate?: boolean;
 }
 
 export interface PolicyRef {
@@ -221,8 +256,22 @@ export interface PolicyRef {
   publisher: string;
   version: string;
   effective: string;
+  retired?: string;
   url: string;
+  rationale?: string;
   kind: PolicyKind;
+}
+
+/** The Coverage a determination was judged under: the cards, the CRD coverage information, the app and the letter name this one. */
+export interface CoverageRef {
+  reference: string;
+  payerName?: string;
+  planKind: PlanKind;
+  /** Coverage.subscriberId, else the member identifier. */
+  memberId?: string;
+  /** Coverage.type, as coded. */
+  type?: { system?: string; code?: string; display?: string };
+  period?: { start?: string; end?: string };
 }
 
 export interface PolicyChoice {
@@ -245,6 +294,14 @@ export interface Finding {
   verified: boolean;
 }
 
+/** Something about the record or the order a reader must see, which is not a reason for the outcome (a deleted code, a future date). */
+export interface Flag {
+  id: string;
+  text: string;
+  evidence: Evidence[];
+  citation?: string;
+}
+
 export interface Advisory {
   id: string;
   title: string;
@@ -264,8 +321,12 @@ export interface OrderRef {
   status: string;
   code: { system: string; code: string; display?: string };
   ruleKey: RuleKey;
+  /** What the rule key means, in words ("unlisted nervous-system procedure read as a coccygeal procedure"). */
+  reading?: string;
   text?: string;
   authoredOn?: string;
+  /** ServiceRequest.occurrence[x]: the planned date of service, when given. */
+  occurrence?: string;
   quantity?: number;
 }
 
@@ -278,23 +339,184 @@ export interface Determination {
   summary: string;
   policy: PolicyRef;
   policyChoice: PolicyChoice;
+  /** The Coverage judged under, when the record has one. */
+  coverage?: CoverageRef;
   /** The reasons the outcome rests on, most important first. */
   reasons: string[];
   criteria: CriterionResult[];
   findings: Finding[];
+  flags: Flag[];
   missing: string[];
   alternatives: Alternative[];
   advisories: Advisory[];
   notes: string[];
   /** The date the record was judged as of (YYYY-MM-DD). */
   asOf: string;
+  /** The date of service the policy's effective dates were checked against. */
+  dateOfService: string;
 }
 
 export interface EvaluationOptions {
-  /** Judge as of this date (YYYY-MM-DD); default: each order's authoredOn, else today. */
+  /** Judge as of this date (YYYY-MM-DD); default: each order's authoredOn, else today (never later than today). */
   asOf?: string;
+  /** Today's date (YYYY-MM-DD), for reproducible runs; default: the clock. */
+  today?: string;
   /** Only these order codes (e.g. ["64772"]). */
   codes?: string[];
   /** Evaluate these orders (e.g. CDS Hooks draftOrders) instead of the record's draft/active ServiceRequests. */
   orders?: unknown[];
+}
+
+// ——— The library: what library.ts builds from the data files ———
+
+export interface ConceptMatch {
+  /** The coding that matched, or undefined when the words did. */
+  coding?: CodingLike;
+  /** The class tag of the include that matched, if any. */
+  cls?: string;
+  by: 'code' | 'text';
+  /** When the words matched: the sentence they stand in. */
+  quote?: string;
+}
+
+/** What else an entry says besides its code: its other words (a note, a report's conclusion) and its body sites. */
+export interface EntryContext {
+  text?: string;
+  sites?: ConceptLike[];
+}
+
+export interface ValueSetMatcher {
+  id: string;
+  title: string;
+  /** Match one CodeableConcept (or several): by code, or by words when no code decides. `entry` adds the entry's own words and body sites. */
+  match(concepts: ConceptLike | ConceptLike[] | undefined, entry?: EntryContext): ConceptMatch | undefined;
+  has(concepts: ConceptLike | ConceptLike[] | undefined, entry?: EntryContext): boolean;
+  /** Every mention of the set's text patterns in free text, with its class and context (report findings). */
+  mentionsIn(text: string): { cls?: string; mention: Mention }[];
+  /** The codes it lists, per include (for the known-code registry and for questionnaires). */
+  codes: { system?: string; codes: string[]; prefixes: string[] }[];
+}
+
+export const ANSWER_TYPES = ['boolean', 'integer', 'decimal', 'date'] as const;
+export type AnswerType = (typeof ANSWER_TYPES)[number];
+
+/** One entry of the fact catalogue (criteria/facts/*.json): a named fact, the kind that computes it, its parameters, and how a clinician would answer it. */
+export interface FactSpec {
+  id: string;
+  kind: string;
+  label: string;
+  /** The unit of a numeric fact ("weeks", "%", "sessions"). */
+  unit?: string;
+  params: Record<string, unknown>;
+  /** What to ask when the record is silent (a documentation questionnaire builds on this). */
+  question: { text: string; answerType: AnswerType; unit?: string };
+  file: string;
+}
+
+/** A reading of an order code (64999 is read from the order's words and diagnosis). */
+export interface TriggerReading {
+  ruleKey: RuleKey;
+  /** What the rule key means, in words. */
+  reading: string;
+  /**
+   * The order's words that select this reading (read with negation); absent for the fallback. A
+   * diagnosis alone never selects one: it says what is treated, not which procedure is done.
+   */
+  text?: RegExp;
+}
+
+export interface TriggerSpec {
+  code: string;
+  /** The order resources that may carry the code (a drug may be ordered as a ServiceRequest or a MedicationRequest). */
+  resourceTypes: ('ServiceRequest' | 'MedicationRequest')[];
+  title: string;
+  readings: TriggerReading[];
+  /** The procedure family (a value set id) the ordered procedure belongs to. */
+  family?: string;
+  /** An invasive SIJ modality (for "one invasive modality at a time"). */
+  invasive?: boolean;
+  /** Judged with the first of these in the same request or the record's open orders (J1100 with its injection), and why. */
+  follows?: { ruleKeys: RuleKey[]; citation: string; confidence: Confidence };
+  /** A drug order: the medication value set, and the words that make it an injection. */
+  medication?: { valueSet: string; routeText: RegExp };
+}
+
+export interface Triggers {
+  /** Code systems an order code may arrive in (EHRs spell CPT and HCPCS several ways). */
+  orderSystems: Set<string>;
+  byCode: Map<string, TriggerSpec>;
+  ruleKeys: Map<RuleKey, { trigger: TriggerSpec; reading: TriggerReading }>;
+}
+
+export interface OrderCheckSpec extends Source {
+  id: string;
+  text: string;
+  appliesTo: RuleKey[];
+  /** The check fires when this tree over its own criteria is met. */
+  when: CriteriaTree;
+  criteria: Record<string, CriterionSpec>;
+  alternative?: Alternative;
+  /** A finding that keeps an otherwise approvable order from being approved as written. */
+  downgrade?: { from: Outcome; to: Outcome; missing: string };
+  /** Fires when its tree is unknown as well as met: the record does not show what the check looks for. */
+  firesWhenUnknown?: boolean;
+}
+
+/** A procedure family: a value set bound to procedure-like entries, with how its sessions are read. */
+export interface FamilySpec {
+  id: string;
+  label: string;
+  /** Lower first: an entry that matches several families belongs to the first. */
+  priority: number;
+  /** How a session's phase is read when the record does not say: always diagnostic, always therapeutic, or diagnostic until a positive diagnostic session. */
+  phase?: 'diagnostic' | 'therapeutic' | 'sequence';
+  /** Relief at or above this makes a diagnostic session positive (for the sequence rule). */
+  positiveAt?: number;
+  /** Relief after a session of this family is read (blocks, injections, ablations). */
+  readsRelief: boolean;
+}
+
+export interface PlanRule {
+  kind: PlanKind;
+  /** Coverage.type codings that make a plan this kind. */
+  types: { system: string; code: string }[];
+  /** Case-insensitive patterns over the payer's names and the Coverage's type text and class names. */
+  names: RegExp[];
+}
+
+/** The reading configuration (criteria/vocabulary/reading.json): which value sets play which part in extraction. */
+export interface ReadingConfig {
+  /** History, family-history and screening codes: never active disease. */
+  historyValueSet: string;
+  /** Codes deleted from their code system: flagged on the determination. */
+  deletedCodesValueSet: string;
+  painScores: string;
+  reliefObservations: string;
+  /** Body sites a pain score may name and still be the index pain. */
+  indexPainSites: string;
+  laterality: { left: string[]; right: string[]; bilateral: string[] };
+}
+
+export interface PolicyLibrary {
+  policies: Policy[];
+  /** The clinical pathway used when no payer policy governs. */
+  pathway: Policy;
+  advisories: AdvisorySpec[];
+  checks: OrderCheckSpec[];
+  facts: Map<string, FactSpec>;
+  triggers: Triggers;
+  families: FamilySpec[];
+  reading: ReadingConfig;
+  plans: PlanRule[];
+  /** State and territory names and codes → the two-letter code. */
+  states: Map<string, string>;
+  /** Value sets bound to each kind of entry, for the cheap first test that passes unrelated entries over. */
+  bound: { condition: string[]; observation: string[]; medication: string[]; allergy: string[] };
+  valueSet(id: string): ValueSetMatcher;
+  /** One matcher for the union of several value sets: a cheap first test before asking each. */
+  anyOf(ids: readonly string[]): ValueSetMatcher;
+  /** Canonical code-system URL for a system written as a URL or an OID. */
+  canonicalSystem(system: string | undefined): string | undefined;
+  /** Payer policies indexed by the rule keys they address. */
+  byRuleKey: Map<RuleKey, Policy[]>;
 }

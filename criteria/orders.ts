@@ -1,116 +1,133 @@
-// Which orders the engine decides on: draft/active ServiceRequests (or the CDS Hooks draftOrders)
-// whose code is in scope, MedicationRequests for J1100 dexamethasone, and what a 64999 means.
-// A 64999 is an unlisted code: its meaning comes from the order's text and diagnosis (seed 000, 004).
+// Which orders the engine decides on, and what each one is: the trigger codes are data
+// (criteria/vocabulary/triggers.json): order code → rule key, the readings of an unlisted code such as
+// 64999 (from the order's words, read with negation, then its diagnoses), and which orders a drug
+// such as J1100 follows. Orders come from the CDS Hooks draftOrders or the record's own draft and
+// active ServiceRequests; both are known here, so J1100 signed alone is judged with the record's
+// draft injection, and "one invasive modality at a time" sees every open order.
+import { dateOf } from './dates';
+import { refOf } from './evidence';
 import { readConcept, readConcepts, readFirst, readString, readStrings } from './fhirpath';
-import { dateOf, refOf, type ConditionRec, type Records } from './records';
-import { ORDER_CODES, type OrderCode, type OrderRef, type RuleKey } from './model';
-import type { PolicyLibrary } from './library';
-import type { CodingLike, ConceptLike } from './valueset';
-
-/** Code systems an order code may arrive in. EHRs spell HCPCS several ways. */
-const ORDER_SYSTEMS = new Set([
-  'http://www.ama-assn.org/go/cpt',
-  'urn:oid:2.16.840.1.113883.6.12',
-  'https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets',
-  'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets',
-  'urn:oid:2.16.840.1.113883.6.285',
-]);
+import type { CodingLike, ConceptLike, OrderRef, PolicyLibrary, TriggerReading, TriggerSpec } from './model';
+import { affirmed } from './negation';
+import type { ConditionRec, Records } from './records';
 
 export interface OrderInfo {
   ref: OrderRef;
+  trigger: TriggerSpec;
   resource: Record<string, unknown>;
   /** Diagnoses the order names: reasonReference resolved to Condition records, and reasonCode concepts. */
   reasonConditions: ConditionRec[];
   reasonCodes: ConceptLike[];
-  /** The Location or patient state, resolved later by policy selection. */
+  /** ServiceRequest.orderDetail and bodySite: where the order names its modality and side. */
+  details: ConceptLike[];
+  /** The order's own words: code text, notes, order detail, patient instruction. */
+  words: string;
   locationRefs: string[];
   insuranceRefs: string[];
+  /** This order is being signed (a CDS Hooks draft order, or the record's order when no draft orders were given). */
+  signing: boolean;
 }
 
-const orderCodeOf = (coding: CodingLike[]): { coding: CodingLike; code: OrderCode } | undefined => {
+function triggerOf(lib: PolicyLibrary, coding: CodingLike[], resourceType: string): { coding: CodingLike; trigger: TriggerSpec } | undefined {
   for (const c of coding) {
     const code = c.code?.trim().toUpperCase();
-    if (!code || !(ORDER_CODES as readonly string[]).includes(code)) continue;
-    if (c.system && !ORDER_SYSTEMS.has(c.system)) continue;
-    return { coding: c, code: code as OrderCode };
+    const trigger = code ? lib.triggers.byCode.get(code) : undefined;
+    if (!trigger || !trigger.resourceTypes.includes(resourceType as 'ServiceRequest')) continue;
+    if (c.system && !lib.triggers.orderSystems.has(lib.canonicalSystem(c.system) ?? c.system)) continue;
+    return { coding: c, trigger };
   }
   return undefined;
-};
-
-const NEURECTOMY_TEXT = /neurectom|rhizotom|transection|avulsion|nerve section/i;
-const COCCYX_TEXT = /coccy|ganglion impar|impar|sacrococcygeal|walther/i;
-
-/** 64999 → neurectomy, coccygeal, or unclassified, from the order text then its diagnoses. */
-export function classify64999(text: string, reasons: ConditionRec[], reasonCodes: ConceptLike[], lib: PolicyLibrary): RuleKey {
-  if (COCCYX_TEXT.test(text)) return '64999:coccygeal';
-  if (NEURECTOMY_TEXT.test(text) || lib.valueSet('neurectomy-proc').has({ text })) return '64999:neurectomy';
-  const coccyxDx =
-    reasons.some((c) => c.categories.has('coccydynia')) || lib.valueSet('coccydynia-dx').has(reasonCodes);
-  return coccyxDx ? '64999:coccygeal' : '64999:unclassified';
 }
 
-function isDexamethasoneInjection(lib: PolicyLibrary, med: ConceptLike | undefined, resource: Record<string, unknown>): boolean {
-  if (!med) return false;
-  if (orderCodeOf(med.coding ?? [])?.code === 'J1100') return true;
-  if (!lib.valueSet('dexamethasone-injection').has(med)) return false;
-  const text = JSON.stringify([med, resource.dosageInstruction ?? []]).toLowerCase();
-  return /inject|sodium phosphate|intra-?articular|\bim\b|\biv\b|solution/.test(text);
+/** The first reading whose words the order carries (read with negation); the reading without words is the fallback. */
+function readingOf(trigger: TriggerSpec, words: string): TriggerReading {
+  return trigger.readings.find((r) => r.text && affirmed(words, r.text)) ?? trigger.readings.find((r) => !r.text) ?? trigger.readings.at(-1)!;
 }
 
-export function findOrders(
-  lib: PolicyLibrary,
-  candidates: readonly unknown[],
-  records: Records,
-  opts: { fromRecord: boolean },
-): OrderInfo[] {
-  const out: OrderInfo[] = [];
-  for (const c of candidates) {
+function medicationTrigger(lib: PolicyLibrary, r: Record<string, unknown>, records: Records): { coding: CodingLike; trigger: TriggerSpec } | undefined {
+  let med = readConcept('orderMedication', r);
+  const medRef = readString('orderMedicationRef', r);
+  if (!med && medRef) {
+    const m = records.byRef.get(medRef.replace(/^.*\/(Medication\/[^/]+)$/, '$1'));
+    med = m ? readConcept('medicationCode', m) : undefined;
+  }
+  if (!med) return undefined;
+  const byCode = triggerOf(lib, med.coding ?? [], 'MedicationRequest');
+  if (byCode) return byCode;
+  for (const trigger of lib.triggers.byCode.values()) {
+    if (!trigger.resourceTypes.includes('MedicationRequest') || !trigger.medication) continue;
+    if (!lib.valueSet(trigger.medication.valueSet).has(med)) continue;
+    // The drug alone is not the trigger: only its injectable form (an oral tablet is another order).
+    const words = [JSON.stringify(med), ...readStrings('orderDosageText', r)].join(' ');
+    if (!trigger.medication.routeText.test(words)) continue;
+    return { coding: med.coding?.[0] ?? { display: med.text }, trigger };
+  }
+  return undefined;
+}
+
+/** An order resource → what the engine knows of it, or undefined when it is not in scope. */
+export function readOrder(lib: PolicyLibrary, r: Record<string, unknown>, records: Records, signing: boolean): OrderInfo | undefined {
+  if (r.resourceType !== 'ServiceRequest' && r.resourceType !== 'MedicationRequest') return undefined;
+  const status = typeof r.status === 'string' ? r.status : 'unknown';
+  const hit = r.resourceType === 'ServiceRequest' ? triggerOf(lib, readConcept('orderCode', r)?.coding ?? [], 'ServiceRequest') : medicationTrigger(lib, r, records);
+  if (!hit) return undefined;
+  const { trigger, coding } = hit;
+  const words = readStrings('orderText', r).join(' ');
+  const reasonRefs = readStrings('orderReasonReference', r);
+  const reasonConditions = records.conditions.filter((cond) => reasonRefs.some((x) => x === cond.ref || x.endsWith(`/${cond.ref}`)));
+  const reasonCodes = readConcepts('orderReasonCode', r);
+  const reading = readingOf(trigger, words);
+  const quantity = readFirst<number>('orderQuantity', r);
+  return {
+    ref: {
+      reference: refOf(r),
+      resourceType: r.resourceType,
+      status,
+      code: { system: lib.canonicalSystem(coding.system) ?? coding.system ?? [...lib.triggers.orderSystems][0]!, code: trigger.code, display: coding.display },
+      ruleKey: reading.ruleKey,
+      reading: reading.reading,
+      text: words || undefined,
+      authoredOn: dateOf(readString('orderAuthoredOn', r)),
+      occurrence: dateOf(readString('orderOccurrence', r)),
+      quantity: typeof quantity === 'number' ? quantity : undefined,
+    },
+    trigger,
+    resource: r,
+    reasonConditions,
+    reasonCodes,
+    details: [...readConcepts('orderDetail', r), ...readConcepts('orderBodySite', r)],
+    words,
+    locationRefs: readStrings('orderLocation', r),
+    insuranceRefs: readStrings('orderInsurance', r),
+    signing,
+  };
+}
+
+/**
+ * The in-scope orders: the given orders (being signed) plus the record's own open orders (draft or
+ * active) as context, or, with no orders given, the record's open orders. One entry per reference:
+ * the version being signed wins over the record's copy.
+ */
+export function findOrders(lib: PolicyLibrary, given: readonly unknown[] | undefined, records: Records, resources: readonly unknown[]): OrderInfo[] {
+  const out = new Map<string, OrderInfo>();
+  for (const c of given ?? []) {
+    if (!c || typeof c !== 'object') continue;
+    const o = readOrder(lib, c as Record<string, unknown>, records, true);
+    if (o) out.set(o.ref.reference, o);
+  }
+  for (const c of resources) {
     if (!c || typeof c !== 'object') continue;
     const r = c as Record<string, unknown>;
     if (r.resourceType !== 'ServiceRequest' && r.resourceType !== 'MedicationRequest') continue;
-    const status = typeof r.status === 'string' ? r.status : 'unknown';
-    // From the record, only orders not yet done count; draftOrders are being signed, whatever their status says.
-    if (opts.fromRecord && status !== 'draft' && status !== 'active') continue;
-
-    let code: { coding: CodingLike; code: OrderCode } | undefined;
-    if (r.resourceType === 'ServiceRequest') {
-      code = orderCodeOf(readConcept('orderCode', r)?.coding ?? []);
-    } else {
-      const med = readConcept('orderMedication', r);
-      if (isDexamethasoneInjection(lib, med, r)) {
-        const coding = orderCodeOf(med?.coding ?? [])?.coding ?? med?.coding?.[0] ?? { display: med?.text };
-        code = { coding, code: 'J1100' };
-      }
-    }
-    if (!code) continue;
-
-    const text = readStrings('orderText', r).join(' ');
-    const reasonRefs = readStrings('orderReasonReference', r);
-    const reasonConditions = records.conditions.filter((cond) => reasonRefs.includes(cond.ref));
-    const reasonCodes = readConcepts('orderReasonCode', r);
-    const ruleKey: RuleKey = code.code === '64999' ? classify64999(text, reasonConditions, reasonCodes, lib) : code.code;
-    const quantity = readFirst<number>('orderQuantity', r);
-    out.push({
-      ref: {
-        reference: refOf(r),
-        resourceType: r.resourceType,
-        status,
-        code: {
-          system: code.coding.system ?? (code.code === 'J1100' || code.code === 'G0260' ? 'https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets' : 'http://www.ama-assn.org/go/cpt'),
-          code: code.code,
-          display: code.coding.display,
-        },
-        ruleKey,
-        text: text || undefined,
-        authoredOn: dateOf(readString('orderAuthoredOn', r)),
-        quantity: typeof quantity === 'number' ? quantity : undefined,
-      },
-      resource: r,
-      reasonConditions,
-      reasonCodes,
-      locationRefs: readStrings('orderLocation', r),
-      insuranceRefs: readStrings('orderInsurance', r),
-    });
+    if (r.status !== 'draft' && r.status !== 'active') continue;
+    const o = readOrder(lib, r, records, given === undefined);
+    if (o && !out.has(o.ref.reference)) out.set(o.ref.reference, o);
   }
-  return out;
+  return [...out.values()];
+}
+
+/** Whether any of these resources is an order the engine decides on (so a CDS service knows whether to fetch the record at all). */
+export function anyInScope(lib: PolicyLibrary, orders: readonly unknown[]): boolean {
+  const empty: Records = { byRef: new Map(), conditions: [], otherConditions: 0, procedures: [], observations: [], medications: [], reports: [], coverages: [], deleted: [] };
+  return orders.some((o) => !!o && typeof o === 'object' && readOrder(lib, o as Record<string, unknown>, empty, true) !== undefined);
 }

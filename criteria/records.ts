@@ -1,250 +1,404 @@
-// Stage 1 of the pipeline: FHIR resources → typed clinical records.
-// Each resource is read once through the named FHIRPath expressions (fhirpath.ts) and sorted into
-// categories by the value sets (valueset.ts). Facts (facts.ts) are computed from these records.
-import { PATHS, expr, readConcept, readConcepts, readFirst, readString, readStrings, type PathName } from './fhirpath';
-import type { Evidence } from './model';
-import type { ConceptLike } from './valueset';
-import type { PolicyLibrary } from './library';
-import { extractRelief, type Relief } from './relief';
+// Stage 1 of the pipeline: FHIR resources → typed clinical records. Each resource is read once through
+// the named FHIRPath expressions (fhirpath.ts); which value sets an entry belongs to is decided later,
+// by the facts that ask, through the library's matchers (codes before words). What binds a value set
+// to a kind of entry (a procedure family, an observation, a diagnosis) is in the value-set files.
+// FHIR is read in full: dates of any precision, Condition clinical and verification status,
+// Observation components and status, medications in all four resources, therapy in Procedure,
+// Encounter and CarePlan, and report text in conclusion, narrative and plain-text attachments.
+import { dateOf, dateSpan, instantOf, type DateSpan } from './dates';
+import { refOf, type EvidenceSource } from './evidence';
+import { read, readConcept, readConcepts, readFirst, readString, readStrings, type PathName } from './fhirpath';
+import type { CodingLike, ConceptLike, PolicyLibrary } from './model';
+import { affirmed } from './negation';
+import { conceptText, decodeBase64Text, stripHtml, textOf } from './text';
+import { toConcept } from './valueset';
 
-export const DX_CATEGORIES = [
-  'sij',
-  'coccydynia',
-  'sacrococcygeal-unspecified',
-  'lumbar-spondylosis',
-  'low-back-pain',
-  'radiculopathy',
-  'stenosis-claudication',
-  'other-generator',
-  'inflammatory',
-  'cancer',
-] as const;
-export type DxCategory = (typeof DX_CATEGORIES)[number];
-
-export const PROC_KINDS = [
-  'ia-injection',
-  'lbb',
-  'rfa',
-  'neurectomy',
-  'facet-mbb',
-  'epidural',
-  'coccygeal-dx-injection',
-  'pt',
-  'chiro',
-  'cbt',
-  'spine-imaging',
-  'coccyx-dynamic-imaging',
-] as const;
-export type ProcKind = (typeof PROC_KINDS)[number];
-
-/** Which value set sorts a procedure code into which kind; order matters (first match wins). */
-const PROC_VALUESETS: [ProcKind, string][] = [
-  ['ia-injection', 'sij-ia-injection-proc'],
-  ['lbb', 'sij-lbb-proc'],
-  ['rfa', 'sij-rfa-proc'],
-  ['neurectomy', 'neurectomy-proc'],
-  ['facet-mbb', 'facet-mbb-proc'],
-  ['epidural', 'epidural-proc'],
-  ['coccygeal-dx-injection', 'coccygeal-diagnostic-injection-proc'],
-  ['pt', 'pt-proc'],
-  ['chiro', 'chiro-proc'],
-  ['cbt', 'cbt-proc'],
-  ['coccyx-dynamic-imaging', 'coccyx-dynamic-imaging'],
-  ['spine-imaging', 'spine-imaging'],
-];
-
-export const CONSERVATIVE_KINDS: ProcKind[] = ['pt', 'chiro', 'cbt'];
-
-/** The value sets extraction needs; the library refuses to load without them. */
-export const REQUIRED_VALUESETS = [
-  'sij-pain-dx',
-  'sacrococcygeal-dx',
-  'coccydynia-dx',
-  'lumbar-spondylosis-dx',
-  'low-back-pain-dx',
-  'radiculopathy-dx',
-  'stenosis-claudication-dx',
-  'other-pain-generator-dx',
-  'inflammatory-spa-dx',
-  'cancer-dx',
-  'body-site-sij',
-  'body-site-coccyx',
-  'pain-score-obs',
-  'pain-relief-obs',
-  'provocative-test-obs',
-  'straight-leg-raise-obs',
-  'analgesic-rx',
-  'dexamethasone-injection',
-  ...PROC_VALUESETS.map(([, id]) => id),
-] as const;
-
-export interface Rec {
-  ref: string;
-  resourceType: string;
-  /** YYYY-MM-DD */
-  date?: string;
-  /** Full timestamp, when the record has one (used to order pre/post scores around a block). */
-  instant?: string;
-  code?: ConceptLike;
+export interface Rec extends EvidenceSource {
+  /** Time of day as an instant (ms), when the record gives one: orders pre and post scores around a block. */
+  instant?: number;
   text: string;
 }
 
+export type ConditionStatus = 'active' | 'inactive' | 'refuted' | 'unconfirmed';
+
 export interface ConditionRec extends Rec {
-  categories: Set<DxCategory>;
-  active: boolean;
-  refuted: boolean;
+  resourceType: 'Condition' | 'AllergyIntolerance';
+  status: ConditionStatus;
+  /** A history, family-history or screening code: never active disease. */
+  history: boolean;
+  onset?: DateSpan;
+  recorded?: string;
+  sites: ConceptLike[];
 }
+
+export type Laterality = 'left' | 'right' | 'bilateral';
+
+export interface Relief {
+  pct: number;
+  /** Bounds when the record gives them ("less than 50%"). */
+  range?: [number, number];
+  /** How long the relief lasted, in weeks, when the record says (lower bound). */
+  weeks?: number;
+  how: 'relief-observation' | 'pre-post-scores' | 'procedure-text';
+  evidence: import('./model').Evidence[];
+}
+
 export interface ProcedureRec extends Rec {
-  kind?: ProcKind;
+  /** The procedure family (value set id) the entry belongs to. */
+  family?: string;
   completed: boolean;
+  /** Last day of a span of care (a CarePlan activity, a performed period). */
+  end?: string;
+  laterality?: Laterality;
+  sites: ConceptLike[];
+  /** What the record says the session was for, when it says. */
+  phaseHint?: 'diagnostic' | 'therapeutic';
   relief?: Relief;
+  /** How long relief lasted, when the entry's notes say, whether or not they give a percentage. */
+  reliefWeeks?: number;
+  /** The entry's own notes (Procedure.outcome and note, a report's conclusion), where relief is written. */
+  notes: string;
+  path: PathName | string;
 }
-export interface PainScoreRec extends Rec {
-  value: number;
+
+export interface ObservationRec extends Rec {
+  status: string;
+  /** final, amended or corrected: a preliminary result does not meet a criterion. */
+  final: boolean;
+  value?: number;
+  unit?: string;
+  valueText?: string;
+  positive?: boolean;
+  sites: ConceptLike[];
   partOf: string[];
+  /** Set when this record is one component of a panel Observation. */
+  component?: number;
+  rangeHigh?: number;
 }
-export interface ManoeuvreRec extends Rec {
-  manoeuvre: string;
-  positive: boolean | undefined;
-}
+
 export interface MedicationRec extends Rec {
-  cls: string;
+  start?: string;
   end?: string;
   active: boolean;
+  path: PathName;
 }
-export interface ExamRec extends Rec {
-  negative: boolean | undefined;
+
+export interface ReportRec extends Rec {
+  status: string;
+  conclusionCodes: ConceptLike[];
 }
 
 export interface Records {
   byRef: Map<string, Record<string, unknown>>;
   patient?: Record<string, unknown>;
   conditions: ConditionRec[];
-  /** Conditions outside every diagnosis value set: counted only. */
+  /** Conditions outside every bound value set: counted only. */
   otherConditions: number;
   procedures: ProcedureRec[];
-  painScores: PainScoreRec[];
-  reliefObservations: (Rec & { value: number; partOf: string[] })[];
-  manoeuvres: ManoeuvreRec[];
-  straightLegRaise: ExamRec[];
+  observations: ObservationRec[];
   medications: MedicationRec[];
+  reports: ReportRec[];
   coverages: Record<string, unknown>[];
+  /** Entries coded with a code deleted from its code system (e.g. M54.5 since 2021-10-01). */
+  deleted: { rec: Rec; coding: CodingLike }[];
 }
 
-export const dateOf = (value: unknown): string | undefined =>
-  typeof value === 'string' && /^\d{4}(-\d{2}(-\d{2})?)?/.test(value)
-    ? value.slice(0, 10).padEnd(10, value.length === 4 ? '-01-01' : '-01')
-    : undefined;
+const INTERPRETATION_POSITIVE = new Set(['POS', 'DET', 'A', 'AA', 'H', 'HH', 'HU', '>', 'R']);
+const INTERPRETATION_NEGATIVE = new Set(['NEG', 'ND', 'N', 'L', 'LL', '<', 'S']);
 
-export const refOf = (r: { resourceType?: unknown; id?: unknown }): string =>
-  `${String(r.resourceType)}/${String(r.id ?? '(no id)')}`;
-
-const textOf = (...parts: unknown[]): string =>
-  parts
-    .flat()
-    .filter((p): p is string => typeof p === 'string')
-    .join(' ');
-
-const conceptText = (c: ConceptLike | undefined): string =>
-  textOf(c?.text, ...(c?.coding ?? []).map((x) => x.display));
-
-export function evidenceOf(rec: Rec, path: PathName | string, extra: Partial<Evidence> = {}): Evidence {
-  const coding = rec.code?.coding?.[0];
-  return {
-    reference: rec.ref,
-    resourceType: rec.resourceType,
-    date: rec.date,
-    code: coding ? { system: coding.system, code: coding.code, display: coding.display ?? rec.code?.text } : undefined,
-    path: path in PATHS ? expr(path as PathName) : path,
-    ...extra,
-  };
-}
-
-const DX_SETS = ['sij-pain-dx', 'coccydynia-dx', 'sacrococcygeal-dx', 'lumbar-spondylosis-dx', 'low-back-pain-dx', 'radiculopathy-dx', 'stenosis-claudication-dx', 'other-pain-generator-dx', 'inflammatory-spa-dx', 'cancer-dx'];
-const OBS_SETS = ['pain-score-obs', 'pain-relief-obs', 'provocative-test-obs', 'straight-leg-raise-obs'];
-
-export function conditionCategories(lib: PolicyLibrary, code: ConceptLike | undefined, sites: ConceptLike[]): Set<DxCategory> {
-  const vs = (id: string) => lib.valueSet(id);
-  const cats = new Set<DxCategory>();
-  // Most of a long record is unrelated (hypertension, a cold): one union test spares ten.
-  if (!lib.anyOf(DX_SETS).has(code)) return cats;
-  if (vs('sij-pain-dx').has(code)) cats.add('sij');
-  if (vs('coccydynia-dx').has(code)) cats.add('coccydynia');
-  if (vs('sacrococcygeal-dx').has(code)) {
-    // M53.3 is "sacrococcygeal disorders NEC": the body site or the text says whether it is the SIJ or the coccyx.
-    // Only the clinician's own words count here: the code's display ("Sacrococcygeal disorders") names both.
-    const text = code?.text ?? '';
-    if (vs('body-site-sij').has(sites) || /sacro-?iliac|\bSIJ\b/i.test(text)) cats.add('sij');
-    else if (vs('body-site-coccyx').has(sites) || /\bcoccyx\b|coccy(go)?dynia|tailbone/i.test(text)) cats.add('coccydynia');
-    else cats.add('sacrococcygeal-unspecified');
-  }
-  const plain: [DxCategory, string][] = [
-    ['lumbar-spondylosis', 'lumbar-spondylosis-dx'],
-    ['low-back-pain', 'low-back-pain-dx'],
-    ['radiculopathy', 'radiculopathy-dx'],
-    ['stenosis-claudication', 'stenosis-claudication-dx'],
-    ['other-generator', 'other-pain-generator-dx'],
-    ['inflammatory', 'inflammatory-spa-dx'],
-    ['cancer', 'cancer-dx'],
-  ];
-  for (const [cat, id] of plain) if (vs(id).has(code)) cats.add(cat);
-  return cats;
-}
-
-const PROC_SET_IDS = PROC_VALUESETS.map(([, id]) => id);
-
-function procedureKind(lib: PolicyLibrary, code: ConceptLike | undefined, text: () => string): ProcKind | undefined {
-  if (!lib.anyOf(PROC_SET_IDS).has(code)) return undefined;
-  for (const [kind, id] of PROC_VALUESETS) {
-    const hit = lib.valueSet(id).match(code);
-    if (!hit) continue;
-    // Coccyx radiographs count as dynamic only when the report names both sitting and standing views.
-    if (kind === 'coccyx-dynamic-imaging' && !(/sitting|seated/i.test(text()) && /standing/i.test(text()))) {
-      return 'spine-imaging';
-    }
-    return kind;
-  }
-  return undefined;
-}
-
-const isPositive = (interp: string[], bool: boolean | undefined, concept: ConceptLike | undefined): boolean | undefined => {
-  if (interp.some((c) => c === 'POS' || c === 'A' || c === 'DET')) return true;
-  if (interp.some((c) => c === 'NEG' || c === 'N' || c === 'ND')) return false;
+function positiveOf(interp: string[], bool: boolean | undefined, concept: ConceptLike | undefined, words: string): boolean | undefined {
+  if (interp.some((c) => INTERPRETATION_POSITIVE.has(c))) return true;
+  if (interp.some((c) => INTERPRETATION_NEGATIVE.has(c))) return false;
   if (typeof bool === 'boolean') return bool;
-  const t = conceptText(concept);
   const codes = (concept?.coding ?? []).map((c) => c.code);
-  if (codes.includes('10828004') || /\bpositive\b/i.test(t)) return true;
-  if (codes.includes('260385009') || /\bnegative\b/i.test(t)) return false;
+  // SNOMED 10828004 |Positive|, 260385009 |Negative|, 52101004 |Present|, 2667000 |Absent|.
+  if (codes.includes('10828004') || codes.includes('52101004')) return true;
+  if (codes.includes('260385009') || codes.includes('2667000')) return false;
+  const t = textOf(conceptText(concept), words).toLowerCase();
+  if (/\bpositive\b|\bpresent\b|\breproduc/.test(t) && !/\bnegative\b|\bnot reproduc/.test(t)) return true;
+  if (/\bnegative\b|\babsent\b|\bnot reproduc/.test(t)) return false;
   return undefined;
-};
+}
 
-const numberOf = (r: unknown): number | undefined => {
-  const q = readFirst<{ value?: number }>('observationQuantity', r)?.value;
-  if (typeof q === 'number') return q;
+function numberOf(r: unknown): { value?: number; unit?: string } {
+  const q = readFirst<{ value?: unknown; unit?: unknown; code?: unknown }>('observationQuantity', r);
+  if (q && typeof q.value === 'number' && Number.isFinite(q.value)) return { value: q.value, unit: typeof q.unit === 'string' ? q.unit : typeof q.code === 'string' ? q.code : undefined };
   const i = readFirst<number>('observationInteger', r);
-  return typeof i === 'number' ? i : undefined;
-};
+  return typeof i === 'number' && Number.isFinite(i) ? { value: i } : {};
+}
+
+function lateralityOf(lib: PolicyLibrary, sites: ConceptLike[], words: string): Laterality | undefined {
+  const codes = new Set(sites.flatMap((s) => s.coding ?? []).map((c) => c.code));
+  const { left, right, bilateral } = lib.reading.laterality;
+  const l = left.some((c) => codes.has(c)) || /\bleft\b/i.test(words);
+  const r = right.some((c) => codes.has(c)) || /\bright\b/i.test(words);
+  if (bilateral.some((c) => codes.has(c)) || /\bbilateral(ly)?\b|\bboth sides\b/i.test(words) || (l && r)) return 'bilateral';
+  return l ? 'left' : r ? 'right' : undefined;
+}
+
+const PHASE_DIAGNOSTIC = /\b(?:diagnostic|confirmatory|comparative)\b/i;
+const PHASE_THERAPEUTIC = /\btherapeutic\b/i;
+
+function phaseOf(words: string): ProcedureRec['phaseHint'] {
+  if (affirmed(words, PHASE_DIAGNOSTIC)) return 'diagnostic';
+  if (affirmed(words, PHASE_THERAPEUTIC)) return 'therapeutic';
+  return undefined;
+}
+
+function conditionStatus(clinical: string[], verification: string[], abated: boolean): ConditionStatus | 'entered-in-error' {
+  if (verification.includes('entered-in-error')) return 'entered-in-error';
+  if (verification.includes('refuted')) return 'refuted';
+  if (verification.some((v) => ['unconfirmed', 'provisional', 'differential'].includes(v))) return 'unconfirmed';
+  if (clinical.some((c) => ['active', 'recurrence', 'relapse'].includes(c))) return 'active';
+  if (clinical.length > 0) return 'inactive';
+  // No clinical status: an abatement date says it has ended.
+  return abated ? 'inactive' : 'active';
+}
+
+interface Reader {
+  lib: PolicyLibrary;
+  out: Records;
+}
+
+/** The family a procedure-like entry belongs to: the first bound family (by priority) it matches. */
+function familyOf(lib: PolicyLibrary, concept: ConceptLike, words: () => string, sites: ConceptLike[]): string | undefined {
+  if (!lib.anyOf(FAMILY_IDS.get(lib)!).has(concept, { text: words(), sites })) return undefined;
+  return lib.families.find((f) => lib.valueSet(f.id).has(concept, { text: words(), sites }))?.id;
+}
+const FAMILY_IDS = new WeakMap<PolicyLibrary, string[]>();
+
+function medicationConcept(r: Record<string, unknown>, byRef: Records['byRef'], codePath: PathName, refPath: PathName): ConceptLike | undefined {
+  const direct = readConcept(codePath, r);
+  if (direct) return direct;
+  const ref = readString(refPath, r);
+  const med = ref ? byRef.get(ref.replace(/^.*\/(Medication\/[^/]+)$/, '$1')) : undefined;
+  return med ? readConcept('medicationCode', med) : undefined;
+}
+
+function readCondition(x: Reader, r: Record<string, unknown>, ref: string): void {
+  const { lib, out } = x;
+  const allergy = r.resourceType === 'AllergyIntolerance';
+  const code = readConcept(allergy ? 'allergyCode' : 'conditionCode', r);
+  const history = lib.valueSet(lib.reading.historyValueSet).match(code)?.by === 'code';
+  const deleted = lib.valueSet(lib.reading.deletedCodesValueSet).match(code);
+  const sites = allergy ? [] : readConcepts('conditionBodySite', r);
+  const bound = lib.anyOf(allergy ? lib.bound.allergy : lib.bound.condition);
+  const rec = (status: ConditionStatus): ConditionRec => {
+    const onsetRaw = allergy ? readString('allergyDate', r) : readString('conditionOnset', r);
+    const recorded = allergy ? undefined : dateOf(readString('conditionRecorded', r));
+    const onset = dateSpan(onsetRaw);
+    return {
+      ref,
+      resourceType: allergy ? 'AllergyIntolerance' : 'Condition',
+      code,
+      date: onset?.first ?? recorded,
+      text: textOf(conceptText(code), sites.map(conceptText)),
+      status,
+      history,
+      onset,
+      recorded,
+      sites,
+    };
+  };
+  if (deleted?.coding) out.deleted.push({ rec: rec('active'), coding: deleted.coding });
+  if (!history && !bound.has(code, { sites })) {
+    out.otherConditions++;
+    return;
+  }
+  const clinical = readStrings(allergy ? 'allergyClinicalStatus' : 'conditionClinicalStatus', r);
+  const verification = readStrings(allergy ? 'allergyVerification' : 'conditionVerification', r);
+  const abated = !allergy && readString('conditionAbatement', r) !== undefined;
+  const status = conditionStatus(clinical, verification, abated);
+  if (status === 'entered-in-error') return;
+  out.conditions.push(rec(status));
+}
+
+function readProcedureLike(x: Reader, r: Record<string, unknown>, ref: string): void {
+  const { lib, out } = x;
+  const t = r.resourceType as string;
+  const paths: Record<string, [PathName, PathName, PathName | undefined, PathName | undefined]> = {
+    Procedure: ['procedureCode', 'procedureDate', 'procedureText', 'procedureBodySite'],
+    Encounter: ['encounterType', 'encounterDate', undefined, undefined],
+    DiagnosticReport: ['reportCode', 'reportDate', 'reportText', undefined],
+    ImagingStudy: ['imagingStudyCode', 'imagingStudyDate', 'imagingStudyText', undefined],
+  };
+  const [codePath, datePath, textPath, sitePath] = paths[t]!;
+  const codes = readConcepts(codePath, r);
+  const merged: ConceptLike = { coding: codes.flatMap((c) => c.coding ?? []), text: codes.map((c) => c.text).filter(Boolean).join(' ') || undefined };
+  const sites = sitePath ? readConcepts(sitePath, r) : [];
+  let words: string | undefined;
+  const fullText = () => (words ??= textOf(codes.map(conceptText), textPath ? readStrings(textPath, r) : [], sites.map(conceptText)));
+  const family = familyOf(lib, merged, fullText, sites);
+  if (!family) return;
+  const notes = textPath ? textOf(readStrings(textPath, r)) : '';
+  const rawDate = readString(datePath, r);
+  const status = readString(t === 'Procedure' ? 'procedureStatus' : t === 'Encounter' ? 'encounterStatus' : 'reportStatus', r) ?? (r.status as string | undefined);
+  const completed =
+    t === 'Procedure'
+      ? status === 'completed'
+      : t === 'Encounter'
+        ? status === 'finished' || status === undefined
+        : status !== 'entered-in-error' && status !== 'cancelled' && status !== 'registered';
+  const end = t === 'Procedure' ? dateOf((r.performedPeriod as { end?: unknown } | undefined)?.end) : undefined;
+  out.procedures.push({
+    ref,
+    resourceType: t,
+    code: merged,
+    date: dateOf(rawDate),
+    instant: instantOf(rawDate),
+    end,
+    text: fullText(),
+    family,
+    completed,
+    sites,
+    laterality: lateralityOf(lib, sites, fullText()),
+    phaseHint: phaseOf(fullText()),
+    notes,
+    path: codePath,
+  });
+}
+
+function readCarePlan(x: Reader, r: Record<string, unknown>, ref: string): void {
+  const { lib, out } = x;
+  const planStatus = readString('carePlanStatus', r);
+  if (planStatus === 'entered-in-error' || planStatus === 'revoked' || planStatus === 'draft') return;
+  const planStart = dateOf(readString('carePlanStart', r));
+  const planEnd = dateOf(readString('carePlanEnd', r));
+  read<Record<string, unknown>>('carePlanActivity', r).forEach((detail, i) => {
+    if (!detail || typeof detail !== 'object') return;
+    const status = typeof detail.status === 'string' ? detail.status : undefined;
+    if (status !== 'completed' && status !== 'in-progress') return;
+    const code = toConcept(detail.code);
+    if (!code) return;
+    const words = textOf(conceptText(code), typeof detail.description === 'string' ? detail.description : undefined);
+    const family = familyOf(lib, code, () => words, []);
+    if (!family) return;
+    const period = (detail.scheduledPeriod ?? {}) as { start?: unknown; end?: unknown };
+    const start = dateOf(period.start) ?? planStart;
+    out.procedures.push({
+      ref,
+      resourceType: 'CarePlan',
+      code,
+      date: start,
+      end: dateOf(period.end) ?? (status === 'completed' ? planEnd : undefined),
+      text: words,
+      family,
+      completed: true,
+      sites: [],
+      notes: typeof detail.description === 'string' ? detail.description : '',
+      path: `CarePlan.activity[${i}].detail.code`,
+    });
+  });
+}
+
+function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): void {
+  const { lib, out } = x;
+  const status = readString('observationStatus', r) ?? 'unknown';
+  if (status === 'entered-in-error' || status === 'cancelled') return;
+  const final = ['final', 'amended', 'corrected'].includes(status);
+  const rawDate = readString('observationDate', r);
+  const date = dateOf(rawDate);
+  const instant = instantOf(rawDate);
+  const partOf = readStrings('observationPartOf', r);
+  const sites = readConcepts('observationBodySite', r);
+  const bound = lib.anyOf(lib.bound.observation);
+  const make = (source: unknown, code: ConceptLike | undefined, component?: number): ObservationRec => {
+    const { value, unit } = numberOf(source);
+    const valueText = textOf(readStrings('observationString', source), component === undefined ? readStrings('observationNote', source) : []) || undefined;
+    const rangeHigh = readFirst<number>('observationRangeHigh', source);
+    return {
+      ref,
+      resourceType: 'Observation',
+      code,
+      date,
+      instant,
+      text: conceptText(code),
+      status,
+      final,
+      value,
+      unit,
+      valueText,
+      positive: positiveOf(readStrings('observationInterpretation', source), readFirst<boolean>('observationBoolean', source), readConcept('observationConcept', source), valueText ?? ''),
+      sites,
+      partOf,
+      ...(component !== undefined ? { component } : {}),
+      ...(typeof rangeHigh === 'number' ? { rangeHigh } : {}),
+    };
+  };
+  const code = readConcept('observationCode', r);
+  if (bound.has(code)) out.observations.push(make(r, code));
+  // A panel's components are observations of their own (an SIJ exam with one component per manoeuvre).
+  read<Record<string, unknown>>('observationComponent', r).forEach((c, i) => {
+    if (!c || typeof c !== 'object') return;
+    const cc = toConcept(c.code);
+    // Components carry their value[x] and interpretation like an Observation does; read them through the same paths.
+    if (cc && bound.has(cc)) out.observations.push(make({ ...c, resourceType: 'Observation' }, cc, i));
+  });
+}
+
+const MEDICATION_PATHS = {
+  MedicationRequest: ['medicationRequestCode', 'medicationRequestRef', 'medicationRequestStatus', 'medicationRequestStart', 'medicationRequestEnd'],
+  MedicationStatement: ['medicationStatementCode', 'medicationStatementRef', 'medicationStatementStatus', 'medicationStatementStart', 'medicationStatementEnd'],
+  MedicationDispense: ['medicationDispenseCode', 'medicationDispenseRef', 'medicationDispenseStatus', 'medicationDispenseDate', undefined],
+  MedicationAdministration: ['medicationAdministrationCode', 'medicationAdministrationRef', 'medicationAdministrationStatus', 'medicationAdministrationStart', 'medicationAdministrationEnd'],
+} as const satisfies Record<string, readonly [PathName, PathName, PathName, PathName, PathName | undefined]>;
+
+/** Statuses that mean the medication was not taken or the entry is void. Draft requests are orders, not care received. */
+const NOT_TAKEN = new Set(['draft', 'entered-in-error', 'cancelled', 'not-taken', 'not-done', 'intended', 'declined']);
+
+function readMedication(x: Reader, r: Record<string, unknown>, ref: string): void {
+  const { lib, out } = x;
+  const t = r.resourceType as keyof typeof MEDICATION_PATHS;
+  const [codePath, refPath, statusPath, startPath, endPath] = MEDICATION_PATHS[t];
+  const status = readString(statusPath, r);
+  if (status && NOT_TAKEN.has(status)) return;
+  if (t === 'MedicationRequest' && ['proposal', 'plan'].includes(String(r.intent))) return;
+  const code = medicationConcept(r, out.byRef, codePath, refPath);
+  if (!lib.anyOf(lib.bound.medication).has(code)) return;
+  const start = dateOf(readString(startPath, r));
+  let end = endPath ? dateOf(readString(endPath, r)) : undefined;
+  if (t === 'MedicationDispense' && start) {
+    const days = readFirst<number>('medicationDispenseDays', r);
+    if (typeof days === 'number' && days > 0 && days < 400) end = new Date(Date.parse(`${start}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  }
+  out.medications.push({ ref, resourceType: t, code, date: start, text: conceptText(code), start, end, active: status === 'active' || status === 'in-progress', path: codePath });
+}
+
+function readReport(x: Reader, r: Record<string, unknown>, ref: string): void {
+  const status = readString('reportStatus', r) ?? 'unknown';
+  if (status === 'entered-in-error' || status === 'cancelled') return;
+  const attachments = read<{ contentType?: unknown; data?: unknown }>('reportPresentedForm', r)
+    .filter((a) => typeof a?.data === 'string' && (typeof a.contentType !== 'string' || a.contentType.startsWith('text/plain')))
+    .map((a) => decodeBase64Text(a.data as string))
+    .filter((s): s is string => !!s);
+  const narrative = readStrings('reportNarrative', r).map(stripHtml);
+  const conclusionCodes = readConcepts('reportConclusionCode', r);
+  const text = textOf(readStrings('reportConclusion', r), conclusionCodes.map((c) => c.text), narrative, attachments);
+  if (!text && conclusionCodes.length === 0) return;
+  const rawDate = readString('reportDate', r);
+  x.out.reports.push({ ref, resourceType: 'DiagnosticReport', code: readConcept('reportCode', r), date: dateOf(rawDate), instant: instantOf(rawDate), text, status, conclusionCodes });
+}
 
 /** Read every resource once into records. Unknown or malformed resources are passed over. */
 export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]): Records {
+  if (!FAMILY_IDS.has(lib)) FAMILY_IDS.set(lib, lib.families.map((f) => f.id));
   const out: Records = {
     byRef: new Map(),
     conditions: [],
     otherConditions: 0,
     procedures: [],
-    painScores: [],
-    reliefObservations: [],
-    manoeuvres: [],
-    straightLegRaise: [],
+    observations: [],
     medications: [],
+    reports: [],
     coverages: [],
+    deleted: [],
   };
-  for (const res of resources) {
-    if (!res || typeof res !== 'object') continue;
-    const r = res as Record<string, unknown>;
-    if (typeof r.resourceType !== 'string') continue;
+  const x: Reader = { lib, out };
+  const list = resources.filter((res): res is Record<string, unknown> => !!res && typeof res === 'object' && !Array.isArray(res) && typeof (res as { resourceType?: unknown }).resourceType === 'string');
+  // Shared resources first, so references to them resolve whatever the order of the input.
+  for (const r of list) out.byRef.set(refOf(r), r);
+  for (const r of list) {
     const ref = refOf(r);
-    out.byRef.set(ref, r);
     switch (r.resourceType) {
       case 'Patient':
         out.patient ??= r;
@@ -252,115 +406,33 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
       case 'Coverage':
         out.coverages.push(r);
         break;
-      case 'Condition': {
-        const code = readConcept('conditionCode', r);
-        // Most of a long record is unrelated (hypertension, a cold): counted, not read further.
-        if (!lib.anyOf(DX_SETS).has(code)) {
-          out.otherConditions++;
-          break;
-        }
-        const sites = readConcepts('conditionBodySite', r);
-        const clinical = readStrings('conditionClinicalStatus', r);
-        const verification = readStrings('conditionVerification', r);
-        const onset = readString('conditionOnset', r);
-        out.conditions.push({
-          ref,
-          resourceType: 'Condition',
-          code,
-          date: dateOf(onset),
-          text: textOf(conceptText(code), sites.map(conceptText)),
-          categories: conditionCategories(lib, code, sites),
-          active:
-            (clinical.length === 0 || clinical.some((c) => ['active', 'recurrence', 'relapse'].includes(c))) &&
-            !verification.some((v) => v === 'refuted' || v === 'entered-in-error'),
-          refuted: verification.includes('refuted'),
-        });
+      case 'Condition':
+      case 'AllergyIntolerance':
+        readCondition(x, r, ref);
         break;
-      }
       case 'Procedure':
       case 'Encounter':
+      case 'ImagingStudy':
+        readProcedureLike(x, r, ref);
+        break;
       case 'DiagnosticReport':
-      case 'ImagingStudy': {
-        const t = r.resourceType;
-        const [codePath, datePath, textPath]: [PathName, PathName, PathName | undefined] =
-          t === 'Procedure'
-            ? ['procedureCode', 'procedureDate', 'procedureText']
-            : t === 'Encounter'
-              ? ['encounterType', 'encounterDate', undefined]
-              : t === 'DiagnosticReport'
-                ? ['reportCode', 'reportDate', 'reportText']
-                : ['imagingStudyCode', 'imagingStudyDate', 'imagingStudyText'];
-        const codes = readConcepts(codePath, r);
-        const merged: ConceptLike = { coding: codes.flatMap((c) => c.coding ?? []), text: codes.map((c) => c.text).filter(Boolean).join(' ') || undefined };
-        const fullText = () => textOf(codes.map(conceptText), textPath ? readStrings(textPath, r) : []);
-        const kind = procedureKind(lib, merged, fullText);
-        // Only procedures the facts count are kept (blocks, RFA, therapy, imaging…).
-        if (!kind) break;
-        const instant = readString(datePath, r);
-        const status =
-          t === 'Procedure' ? readString('procedureStatus', r) : t === 'Encounter' ? readString('encounterStatus', r) : (r.status as string | undefined);
-        const completed = t === 'Procedure' ? status === 'completed' : t === 'Encounter' ? status === 'finished' || status === undefined : status !== 'entered-in-error' && status !== 'cancelled';
-        out.procedures.push({ ref, resourceType: t, code: merged, date: dateOf(instant), instant, text: fullText(), kind, completed });
+        readProcedureLike(x, r, ref);
+        readReport(x, r, ref);
         break;
-      }
-      case 'Observation': {
-        const code = readConcept('observationCode', r);
-        const status = readString('observationStatus', r);
-        if (status === 'entered-in-error' || status === 'cancelled') break;
-        if (!lib.anyOf(OBS_SETS).has(code)) break;
-        const instant = readString('observationDate', r);
-        const base: Rec = { ref, resourceType: 'Observation', code, date: dateOf(instant), instant, text: conceptText(code) };
-        const partOf = readStrings('observationPartOf', r);
-        const value = numberOf(r);
-        if (lib.valueSet('pain-score-obs').has(code) && value !== undefined) {
-          out.painScores.push({ ...base, value, partOf });
-        } else if (lib.valueSet('pain-relief-obs').has(code) && value !== undefined) {
-          out.reliefObservations.push({ ...base, value, partOf });
-        } else {
-          const positive = isPositive(
-            readStrings('observationInterpretation', r),
-            readFirst<boolean>('observationBoolean', r),
-            readConcept('observationConcept', r),
-          );
-          const manoeuvre = lib.valueSet('provocative-test-obs').match(code);
-          if (manoeuvre) {
-            out.manoeuvres.push({ ...base, manoeuvre: manoeuvre.cls ?? base.text.toLowerCase(), positive });
-          } else if (lib.valueSet('straight-leg-raise-obs').has(code)) {
-            out.straightLegRaise.push({ ...base, negative: positive === undefined ? undefined : !positive });
-          }
-        }
+      case 'CarePlan':
+        readCarePlan(x, r, ref);
         break;
-      }
+      case 'Observation':
+        observationRecs(x, r, ref);
+        break;
       case 'MedicationRequest':
-      case 'MedicationStatement': {
-        const isRequest = r.resourceType === 'MedicationRequest';
-        const status = readString(isRequest ? 'medicationRequestStatus' : 'medicationStatementStatus', r);
-        // Draft requests are orders, not care received.
-        if (status === 'draft' || status === 'entered-in-error' || status === 'cancelled' || status === 'not-taken') break;
-        const code = readConcept(isRequest ? 'medicationRequestCode' : 'medicationStatementCode', r);
-        const hit = lib.valueSet('analgesic-rx').match(code);
-        if (!hit?.cls) break;
-        const start = readString(isRequest ? 'medicationRequestStart' : 'medicationStatementStart', r);
-        const end = readString(isRequest ? 'medicationRequestEnd' : 'medicationStatementEnd', r);
-        out.medications.push({
-          ref,
-          resourceType: r.resourceType,
-          code,
-          date: dateOf(start),
-          end: dateOf(end),
-          text: conceptText(code),
-          cls: hit.cls,
-          active: status === 'active',
-        });
+      case 'MedicationStatement':
+      case 'MedicationDispense':
+      case 'MedicationAdministration':
+        readMedication(x, r, ref);
         break;
-      }
       default:
         break;
-    }
-  }
-  for (const p of out.procedures) {
-    if (p.kind && ['ia-injection', 'lbb', 'rfa', 'facet-mbb', 'epidural', 'coccygeal-dx-injection'].includes(p.kind)) {
-      p.relief = extractRelief(p, out);
     }
   }
   return out;

@@ -1,9 +1,12 @@
 // The care that matters, in date order, classified exactly as the criteria classify it (the same
-// value sets and relief readings): the SMART app's timeline draws this, so the picture and the
-// determination cannot disagree about what counted as therapy, a block, its relief or imaging.
+// value sets, families, sessions and relief readings): the SMART app's timeline draws this, so the
+// picture and the determination cannot disagree about what counted as therapy, a block, its relief or
+// imaging.
 import { addDays } from './dates';
-import type { PolicyLibrary } from './library';
-import { extractRecords, type DxCategory, type ProcKind } from './records';
+import type { PolicyLibrary } from './model';
+import { extractRecords } from './records';
+import { attachRelief } from './relief';
+import { sessionsOf } from './sessions';
 
 export const CARE_LANES = ['diagnosis', 'conservative', 'injection', 'rfa', 'imaging'] as const;
 export type CareLane = (typeof CARE_LANES)[number];
@@ -17,7 +20,7 @@ export interface CareEvent {
   label: string;
   /** Percentage relief after a block or ablation, when the record gives it. */
   relief?: number;
-  /** What the entry is, in the engine's words: a procedure kind, "analgesic: nsaid", a diagnosis category. */
+  /** What the entry is, in the engine's words: a procedure family, a medication, a diagnosis. */
   kind: string;
 }
 
@@ -27,51 +30,55 @@ export interface PainPoint {
   score: number;
 }
 
-const LANE_OF: Record<ProcKind, CareLane> = {
-  pt: 'conservative',
-  chiro: 'conservative',
-  cbt: 'conservative',
-  'ia-injection': 'injection',
-  lbb: 'injection',
-  'facet-mbb': 'injection',
-  epidural: 'injection',
-  'coccygeal-dx-injection': 'injection',
-  rfa: 'rfa',
-  neurectomy: 'rfa',
+/** Which lane each family's sessions are drawn in (by the family's value set id). */
+const LANE_OF: Record<string, CareLane> = {
+  'pt-proc': 'conservative',
+  'chiro-proc': 'conservative',
+  'cbt-proc': 'conservative',
+  'home-exercise-proc': 'conservative',
+  'sij-ia-injection-proc': 'injection',
+  'sij-lbb-proc': 'injection',
+  'facet-mbb-proc': 'injection',
+  'epidural-proc': 'injection',
+  'coccygeal-diagnostic-injection-proc': 'injection',
+  'sij-rfa-proc': 'rfa',
+  'neurectomy-proc': 'rfa',
   'spine-imaging': 'imaging',
   'coccyx-dynamic-imaging': 'imaging',
 };
-const PAIN_CATEGORIES: DxCategory[] = ['sij', 'coccydynia', 'sacrococcygeal-unspecified', 'low-back-pain', 'lumbar-spondylosis', 'inflammatory'];
+const PAIN_DIAGNOSES = ['sij-pain-dx', 'coccydynia-dx', 'sacrococcygeal-dx', 'low-back-pain-dx', 'lumbar-spondylosis-dx', 'inflammatory-spa-dx'];
 
-export function careTimeline(lib: PolicyLibrary, resources: readonly unknown[]): { events: CareEvent[]; pain: PainPoint[] } {
+export function careTimeline(lib: PolicyLibrary, resources: readonly unknown[], asOf = '9999-12-31'): { events: CareEvent[]; pain: PainPoint[] } {
   const records = extractRecords(lib, resources);
+  attachRelief(lib, records);
   const events: CareEvent[] = [];
-  const procedureDays = new Set(records.procedures.filter((p) => p.resourceType === 'Procedure').map((p) => `${p.kind}|${p.date}`));
-  for (const p of records.procedures) {
-    if (!p.kind || !p.date || !p.completed) continue;
-    // A therapy Encounter with a Procedure of the same kind that day is one session, drawn once.
-    if (p.resourceType === 'Encounter' && procedureDays.has(`${p.kind}|${p.date}`)) continue;
+  const families = lib.families.map((f) => f.id).filter((id) => LANE_OF[id]);
+  for (const s of sessionsOf(lib, records, families, asOf)) {
+    const first = s.entries[0]!;
+    const family = lib.families.find((f) => f.id === s.family);
     events.push({
-      reference: p.ref,
-      lane: LANE_OF[p.kind],
-      start: p.date,
-      label: p.code?.text || p.code?.coding?.[0]?.display || p.text || p.kind,
-      relief: p.relief?.pct,
-      kind: p.kind,
+      reference: first.ref,
+      lane: LANE_OF[s.family]!,
+      start: s.date,
+      label: first.code?.text || first.code?.coding?.[0]?.display || family?.label || s.family,
+      ...(s.relief ? { relief: s.relief.pct } : {}),
+      kind: family?.label ?? s.family,
     });
   }
   for (const m of records.medications) {
-    if (!m.date) continue;
-    events.push({ reference: m.ref, lane: 'conservative', start: m.date, end: m.end ?? addDays(m.date, 30), label: m.text || m.cls, kind: `analgesic: ${m.cls}` });
+    if (!m.start) continue;
+    events.push({ reference: m.ref, lane: 'conservative', start: m.start, end: m.end ?? addDays(m.start, 30), label: m.text || 'analgesic', kind: 'medication' });
   }
   for (const c of records.conditions) {
-    const cat = PAIN_CATEGORIES.find((k) => c.categories.has(k));
-    if (cat && c.date && c.active) events.push({ reference: c.ref, lane: 'diagnosis', start: c.date, label: c.text, kind: cat });
+    if (c.status !== 'active' || c.history || !c.date) continue;
+    const dx = PAIN_DIAGNOSES.find((id) => lib.valueSet(id).has(c.code, { sites: c.sites }));
+    if (dx) events.push({ reference: c.ref, lane: 'diagnosis', start: c.date, label: c.text, kind: lib.valueSet(dx).title });
   }
   events.sort((a, b) => a.start.localeCompare(b.start));
-  const pain = records.painScores
-    .filter((s) => s.date)
-    .map((s) => ({ reference: s.ref, date: s.date!, score: s.value }))
+  const scale = lib.valueSet(lib.reading.painScores);
+  const pain = records.observations
+    .filter((o) => o.date && o.value !== undefined && scale.has(o.code))
+    .map((o) => ({ reference: o.ref, date: o.date!, score: o.value! }))
     .sort((a, b) => a.date.localeCompare(b.date));
   return { events, pain };
 }

@@ -1,66 +1,71 @@
 // Code groupings: FHIR ValueSet JSON (criteria/valuesets/*.json) compiled into matchers.
-// Stage: used by extraction (records.ts) to sort coded entries into the categories facts count.
+// Stage: used by extraction (records.ts) and the facts to sort coded entries into what they count.
+//
+// Codes before words. An entry is classified by its codes when it carries a code the library knows:
+// a code some value set of the library lists (ICD-10-CM by family or code, SNOMED CT by concept list,
+// CPT, HCPCS, LOINC and RxNorm by code). A known code decides: M47.816 is lumbar spondylosis and so
+// not radiculopathy, whatever its title says, and Z85.3 is a history code, not a tumour. Only an
+// entry with no known code is read by its words, and then through the shared negation-and-context
+// reader, so "spondylosis without myelopathy or radiculopathy" written as text is not radiculopathy
+// either. (Code lists are partial for SNOMED CT and RxNorm: an unlisted code is not known, and its
+// words are read.)
+//
 // Supported compose features: include.concept (exact codes), include.filter is-a (ICD-10-CM / CPT
-// prefix families, dots ignored), and two extensions: a text pattern matched against
-// CodeableConcept.text and coding.display when no code matches, and a class tag on an include.
+// prefix families, dots ignored), and extensions: a text pattern (on the set or on an include), a
+// class tag on an include, and on an include "requires-text": its codes count only when the entry's
+// own words also say so (72220 counts as dynamic coccyx films only when sitting and standing are named).
+import type { CodingLike, ConceptLike, ConceptMatch, EntryContext, ValueSetMatcher } from './model';
+import { affirmed, mentions, type Mention } from './negation';
 
 export const TEXT_PATTERN_URL = 'urn:sij-necessity:text-pattern';
 export const CLASS_URL = 'urn:sij-necessity:class';
+export const REQUIRES_TEXT_URL = 'urn:sij-necessity:requires-text';
+export const REQUIRES_SITE_URL = 'urn:sij-necessity:requires-site';
 
-export interface CodingLike {
-  system?: string;
-  code?: string;
-  display?: string;
-}
-export interface ConceptLike {
-  coding?: CodingLike[];
-  text?: string;
+/** What the library knows about code systems: canonical URLs and aliases (OIDs), and which codes it lists. */
+export interface Vocabulary {
+  canonical(system: string | undefined): string | undefined;
+  /** Some value set of the library lists this code (exactly, or in a family). */
+  known(canonicalSystem: string, code: string): boolean;
+  /** Another value set of the library, by id (for includes that require a body site). */
+  valueSet?(id: string): ValueSetMatcher;
 }
 
-export interface ConceptMatch {
-  /** The coding that matched, or undefined when the text pattern did. */
-  coding?: CodingLike;
-  /** The class tag of the include that matched, if any. */
-  cls?: string;
-  by: 'code' | 'text';
-}
+/** With no vocabulary (unit tests of one set): systems as written, and only the set's own codes known. */
+export const PLAIN_VOCABULARY: Vocabulary = { canonical: (s) => s, known: () => false };
 
 interface CompiledInclude {
   system?: string;
   codes: Set<string>;
   prefixes: string[];
   pattern?: RegExp;
+  requiresText?: RegExp;
+  /** The entry's body site (or the clinician's own words on the code) must be in this value set. */
+  requiresSite?: string;
   cls?: string;
-}
-
-export interface ValueSetMatcher {
-  id: string;
-  title: string;
-  /** Match one CodeableConcept (or several): first by code, then by text. */
-  match(concepts: ConceptLike | ConceptLike[] | undefined): ConceptMatch | undefined;
-  has(concepts: ConceptLike | ConceptLike[] | undefined): boolean;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
  * A CodeableConcept as the engine may trust it: real records and test clients send malformed ones
- * (a single coding object instead of an array, numbers for codes), and none of that may throw.
+ * (a single coding object instead of an array, numbers for codes, nulls inside coding), and none of
+ * that may throw.
  */
 export function toConcept(value: unknown): ConceptLike | undefined {
-  if (!value || typeof value !== 'object') return undefined;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const v = value as { coding?: unknown; text?: unknown };
   const raw = Array.isArray(v.coding) ? v.coding : v.coding && typeof v.coding === 'object' ? [v.coding] : [];
   const coding = raw
-    .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object')
+    .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object' && !Array.isArray(c))
     .map((c) => ({ system: str(c.system), code: typeof c.code === 'number' ? String(c.code) : str(c.code), display: str(c.display) }));
   return { coding, text: str(v.text) };
 }
 
 /** ICD-10-CM and CPT codes compare without dots and case. */
-export const normaliseCode = (code: string): string => code.replace(/\./g, '').toUpperCase();
+export const normaliseCode = (code: string): string => code.replace(/\./g, '').trim().toUpperCase();
 
-interface ValueSetJson {
+export interface ValueSetJson {
   id: string;
   title?: string;
   name?: string;
@@ -68,24 +73,30 @@ interface ValueSetJson {
   compose: {
     include: {
       system?: string;
-      concept?: { code: string }[];
+      concept?: { code: string; display?: string }[];
       filter?: { property: string; op: string; value: string }[];
       extension?: { url: string; valueString?: string; valueCode?: string }[];
     }[];
   };
 }
 
-const patternOf = (ext: ValueSetJson['extension']): RegExp | undefined => {
-  const source = ext?.find((e) => e.url === TEXT_PATTERN_URL)?.valueString;
+const patternOf = (ext: ValueSetJson['extension'], url = TEXT_PATTERN_URL): RegExp | undefined => {
+  const source = ext?.find((e) => e.url === url)?.valueString;
   return source ? new RegExp(source, 'i') : undefined;
 };
 
-export function compileValueSet(vs: ValueSetJson): ValueSetMatcher {
+/** The words of a concept: its text and each coding's display. */
+export const conceptTexts = (c: ConceptLike): string[] =>
+  [c.text, ...(c.coding ?? []).map((x) => x.display)].filter((t): t is string => typeof t === 'string' && t.length > 0);
+
+export function compileValueSet(vs: ValueSetJson, vocab: Vocabulary = PLAIN_VOCABULARY): ValueSetMatcher {
   const includes: CompiledInclude[] = vs.compose.include.map((inc) => ({
-    system: inc.system,
+    system: vocab.canonical(inc.system),
     codes: new Set((inc.concept ?? []).map((c) => normaliseCode(c.code))),
     prefixes: (inc.filter ?? []).filter((f) => f.op === 'is-a').map((f) => normaliseCode(f.value)),
     pattern: patternOf(inc.extension),
+    requiresText: patternOf(inc.extension, REQUIRES_TEXT_URL),
+    requiresSite: inc.extension?.find((e) => e.url === REQUIRES_SITE_URL)?.valueString,
     cls: inc.extension?.find((e) => e.url === CLASS_URL)?.valueCode,
   }));
   const setPattern = patternOf(vs.extension);
@@ -95,31 +106,62 @@ export function compileValueSet(vs: ValueSetJson): ValueSetMatcher {
   const byCode = new Map<string, CompiledInclude[]>();
   for (const inc of includes) for (const code of inc.codes) byCode.set(code, [...(byCode.get(code) ?? []), inc]);
   const prefixed = includes.filter((i) => i.prefixes.length > 0);
+  const ownCodes = new Set(includes.flatMap((i) => [...i.codes].map((c) => `${i.system}|${c}`)));
 
-  const systemOk = (inc: CompiledInclude, coding: CodingLike) => !inc.system || !coding.system || inc.system === coding.system;
-  const matchCoding = (coding: CodingLike): CompiledInclude | undefined => {
-    if (!coding.code) return undefined;
+  // A coding with no system is compared by code alone: lenient, since real clients omit systems.
+  const systemOk = (inc: CompiledInclude, system: string | undefined) => !inc.system || !system || inc.system === system;
+  const matchCoding = (coding: CodingLike): CompiledInclude[] => {
+    if (!coding.code) return [];
+    const system = vocab.canonical(coding.system);
     const code = normaliseCode(coding.code);
-    return byCode.get(code)?.find((inc) => systemOk(inc, coding)) ?? prefixed.find((inc) => systemOk(inc, coding) && inc.prefixes.some((p) => code.startsWith(p)));
+    return [
+      ...(byCode.get(code)?.filter((inc) => systemOk(inc, system)) ?? []),
+      ...prefixed.filter((inc) => systemOk(inc, system) && inc.prefixes.some((p) => code.startsWith(p))),
+    ];
+  };
+  const decidedByCode = (coding: CodingLike): boolean => {
+    const system = vocab.canonical(coding.system);
+    if (!coding.code || !system) return false;
+    const code = normaliseCode(coding.code);
+    return vocab.known(system, code) || ownCodes.has(`${system}|${code}`) || prefixed.some((inc) => inc.system === system && inc.prefixes.some((p) => code.startsWith(p)));
   };
 
-  const match = (concepts: ConceptLike | ConceptLike[] | undefined): ConceptMatch | undefined => {
+  // An include with a site qualifier (M53.3 is the sacroiliac joint only with that site): the entry's
+  // body sites, or the clinician's own words on the coded concept (not the code's display, which for
+  // M53.3 names both the sacroiliac and the coccygeal region).
+  const siteOk = (inc: CompiledInclude, list: ConceptLike[], entry: EntryContext | undefined): boolean => {
+    if (!inc.requiresSite) return true;
+    const site = vocab.valueSet?.(inc.requiresSite);
+    if (!site) return false;
+    if (entry?.sites?.length && site.has(entry.sites)) return true;
+    return list.some((c) => typeof c.text === 'string' && site.has({ text: c.text }));
+  };
+
+  const match = (concepts: ConceptLike | ConceptLike[] | undefined, entry?: EntryContext): ConceptMatch | undefined => {
     const list = concepts === undefined ? [] : Array.isArray(concepts) ? concepts : [concepts];
+    const words = () => [...list.flatMap(conceptTexts), entry?.text ?? ''].join('. ');
+    let decided = false;
     for (const concept of list) {
       for (const coding of concept.coding ?? []) {
-        const inc = matchCoding(coding);
-        if (inc) return { coding, cls: inc.cls, by: 'code' };
+        for (const inc of matchCoding(coding)) {
+          if (inc.requiresText && !affirmed(words(), inc.requiresText)) continue;
+          if (!siteOk(inc, list, entry)) continue;
+          return { coding, cls: inc.cls, by: 'code' };
+        }
+        decided ||= decidedByCode(coding);
       }
     }
+    if (decided || !anyPattern) return undefined;
     for (const concept of list) {
-      const texts = [concept.text, ...(concept.coding ?? []).map((c) => c.display)].filter(
-        (t): t is string => typeof t === 'string' && t.length > 0,
-      );
-      for (const text of texts) {
-        if (!anyPattern?.test(text)) continue;
-        const inc = includes.find((i) => i.pattern?.test(text));
-        if (inc) return { cls: inc.cls, by: 'text' };
-        if (setPattern?.test(text)) return { by: 'text' };
+      for (const text of conceptTexts(concept)) {
+        if (!anyPattern.test(text)) continue;
+        for (const inc of includes) {
+          if (!inc.pattern) continue;
+          const m = affirmed(text, inc.pattern);
+          if (m) return { cls: inc.cls, by: 'text', quote: m.sentence };
+        }
+        const m = setPattern && affirmed(text, setPattern);
+        if (m) return { by: 'text', quote: m.sentence };
       }
     }
     return undefined;
@@ -129,6 +171,14 @@ export function compileValueSet(vs: ValueSetJson): ValueSetMatcher {
     id: vs.id,
     title: vs.title ?? vs.name ?? vs.id,
     match,
-    has: (concepts) => match(concepts) !== undefined,
+    has: (concepts, entry) => match(concepts, entry) !== undefined,
+    mentionsIn(text: string): { cls?: string; mention: Mention }[] {
+      if (!anyPattern?.test(text)) return [];
+      const out: { cls?: string; mention: Mention }[] = [];
+      for (const inc of includes) if (inc.pattern) for (const m of mentions(text, inc.pattern)) out.push({ cls: inc.cls, mention: m });
+      if (setPattern) for (const m of mentions(text, setPattern)) out.push({ mention: m });
+      return out;
+    },
+    codes: includes.map((i) => ({ system: i.system, codes: [...i.codes], prefixes: [...i.prefixes] })),
   };
 }

@@ -4,7 +4,7 @@
 // app, mount the embedded sandbox and SMART app, listen on PORT, shut down cleanly on SIGINT/SIGTERM.
 import cluster from 'node:cluster';
 import type { RequestHandler } from 'express';
-import { determine, renderMarkdown } from '../criteria';
+import { anyInScope, determine, renderMarkdown } from '../criteria';
 import { createFeedbackStore } from '../cds-hooks/feedback-store';
 import type { Engine } from '../cds-hooks/types';
 import { createApp } from './app';
@@ -15,7 +15,7 @@ import { prepareEmbedded } from '../sandbox/embed';
 
 async function serve(config: Config, logger: Logger): Promise<void> {
   const library = loadLibraryFromDisk();
-  const engine: Engine = { evaluate: (resources, options) => determine(library, resources, options), renderMarkdown };
+  const engine: Engine = { evaluate: (resources, options) => determine(library, resources, options), inScope: (orders) => anyInScope(library, orders), renderMarkdown };
   const feedbackStore = await createFeedbackStore({ databaseUrl: config.databaseUrl, sqlitePath: config.feedbackDbPath });
 
   // The SMART app (/launch.html, /app/) always; the sandbox (/fhir, /auth, /ehr) unless SANDBOX=off.

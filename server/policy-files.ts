@@ -8,7 +8,7 @@ import { loadLibrary, PolicyLoadError, type LibraryFile, type PolicyLibrary } fr
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const DEFAULT_LIBRARY_DIR = join(REPO_ROOT, 'criteria');
-const FOLDERS = ['policies', 'valuesets', 'advisories', 'checks'] as const;
+const FOLDERS = ['vocabulary', 'valuesets', 'facts', 'policies', 'advisories', 'checks'] as const;
 
 /** Every library JSON file under the given roots; a later root's files are added to earlier ones. */
 export function readLibraryFiles(...roots: string[]): LibraryFile[] {

@@ -31,18 +31,20 @@ describe('scopes', () => {
 });
 
 describe('timeline', () => {
-  it('places a block in the injection lane with its relief from a % Observation, pre/post scores or outcome text', () => {
-    const proc = (id: string, extra: object = {}): fhir4.Procedure =>
-      ({ resourceType: 'Procedure', id, status: 'completed', subject: {}, code: { coding: [{ code: '64451' }] }, performedDateTime: '2025-01-10', ...extra }) as fhir4.Procedure;
-    const obs = (id: string, part: string, value: number, unit = '%', code = 'x', time = '09:00'): fhir4.Observation =>
-      ({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ code }], text: unit === '%' ? 'Percent pain relief after block' : undefined }, partOf: [{ reference: `Procedure/${part}` }], effectiveDateTime: `2025-01-10T${time}:00Z`, valueQuantity: { value, unit } }) as fhir4.Observation;
+  it('places a block in the injection lane with its relief from a % Observation, pre/post scores or outcome text; one session per day', () => {
+    const proc = (id: string, day: string, extra: object = {}): fhir4.Procedure =>
+      ({ resourceType: 'Procedure', id, status: 'completed', subject: {}, code: { coding: [{ code: '64451' }] }, performedDateTime: `2025-${day}`, ...extra }) as fhir4.Procedure;
+    const obs = (id: string, part: string, day: string, value: number, unit = '%', code = 'x', time = '09:00'): fhir4.Observation =>
+      ({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ code }], text: unit === '%' ? 'Percent pain relief after block' : undefined }, partOf: [{ reference: `Procedure/${part}` }], effectiveDateTime: `2025-${day}T${time}:00Z`, valueQuantity: { value, unit } }) as fhir4.Observation;
     const t = buildTimeline(loadLibraryFromDisk(), [
-      proc('a'),
-      obs('a1', 'a', 80),
-      proc('b'),
-      obs('b1', 'b', 8, '{score}', '72514-3', '08:00'),
-      obs('b2', 'b', 2, '{score}', '72514-3', '10:00'),
-      proc('c', { outcome: { text: '80-90% relief for 6 hours' } }),
+      proc('a', '01-10'),
+      obs('a1', 'a', '01-10', 80),
+      proc('b', '02-10'),
+      obs('b1', 'b', '02-10', 8, '{score}', '72514-3', '08:00'),
+      obs('b2', 'b', '02-10', 2, '{score}', '72514-3', '10:00'),
+      proc('c', '03-10', { outcome: { text: '80-90% relief for 6 hours' } }),
+      // The other side of the same block, entered separately: the same session, drawn once.
+      proc('c-right', '03-10', { bodySite: [{ text: 'right' }] }),
     ]);
     const relief = Object.fromEntries(t.events.map((e) => [e.reference, e.relief]));
     expect(relief).toEqual({ 'Procedure/a': 80, 'Procedure/b': 75, 'Procedure/c': 80 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { determine, renderMarkdown } from '../../criteria';
+import { anyInScope, determine, renderMarkdown } from '../../criteria';
 import { createFeedbackStore } from '../../cds-hooks/feedback-store';
 import type { Engine } from '../../cds-hooks/types';
 import { createApp } from '../../server/app';
@@ -52,7 +52,7 @@ export async function startServer(opts: { distDir: string; tokenLifetimeSeconds?
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'sij-server-'));
   const config = parseConfig({ PORT: '0', PUBLIC_BASE_URL: base, LOG_LEVEL: 'silent', FEEDBACK_DB_PATH: path.join(tmp, 'feedback.db') });
   const library = loadLibraryFromDisk();
-  const engine: Engine = { evaluate: (resources, options) => determine(library, resources, options), renderMarkdown };
+  const engine: Engine = { evaluate: (resources, options) => determine(library, resources, options), inScope: (orders) => anyInScope(library, orders), renderMarkdown };
   const feedbackStore = await createFeedbackStore({ sqlitePath: config.feedbackDbPath });
   const embedded = await prepareEmbedded({
     publicBaseUrl: base,

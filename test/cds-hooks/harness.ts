@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Resource } from '@medplum/fhirtypes';
-import { determine, renderMarkdown } from '../../criteria';
+import { anyInScope, determine, renderMarkdown } from '../../criteria';
 import { createFeedbackStore, type FeedbackStore } from '../../cds-hooks/feedback-store';
 import type { Engine } from '../../cds-hooks/types';
 import { createApp, type AppDeps } from '../../server/app';
@@ -21,7 +21,7 @@ let library: ReturnType<typeof loadLibraryFromDisk> | undefined;
 export function realEngine(): Engine {
   library ??= loadLibraryFromDisk();
   const lib = library;
-  return { evaluate: (resources, options) => determine(lib, resources, options), renderMarkdown };
+  return { evaluate: (resources, options) => determine(lib, resources, options), inScope: (orders) => anyInScope(lib, orders), renderMarkdown };
 }
 
 export interface FetchCall {
@@ -121,7 +121,7 @@ export function serviceRequest(id: string, patientId: string, code: string, extr
     status: 'draft',
     intent: 'order',
     subject: { reference: `Patient/${patientId}` },
-    authoredOn: '2025-06-01',
+    authoredOn: '2025-11-17',
     code: { coding: [{ system: CPT, code }] },
     ...extra,
   } as Resource;

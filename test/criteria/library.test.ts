@@ -30,7 +30,7 @@ describe('the policy library', () => {
     const lib = loadLibraryFromDisk();
     expect(lib.policies.map((p) => p.id).sort()).toEqual(['aetna-cpb-0016', 'centene-wa-cp-mp-166', 'medicare-lcd-sij']);
     expect(lib.pathway.id).toBe('evidence-pathway');
-    expect(lib.advisories.map((a) => a.id)).toEqual(['bmj-2025-chronic-spine-pain']);
+    expect(lib.advisories.map((a) => a.id).sort()).toEqual(['bmj-2025-chronic-spine-pain', 'pregnancy']);
     expect(lib.byRuleKey.get('64625')?.map((p) => p.id).sort()).toEqual(['aetna-cpb-0016', 'centene-wa-cp-mp-166', 'medicare-lcd-sij']);
   });
 
@@ -41,16 +41,52 @@ describe('the policy library', () => {
     expect(all.filter((c) => c.confidence !== 'U').every((c) => c.verified)).toBe(true);
   });
 
-  it('adding a policy is adding a data file: a throwaway policy in a fixture folder governs its payer', () => {
+  it('adding a policy is adding data: a throwaway policy with an 18-month window and a procedure family no shipped policy uses governs its payer', () => {
     const lib = loadLibraryFromDisk(join(REPO_ROOT, 'test/fixtures/policies/acme'));
-    const resources = mutate(resourcesOf(loadPersona('met-medicare-27096-oh')), [
-      { op: 'set', id: 'met27096oh-payer', path: 'name', value: 'Acme Health Plan' },
-      { op: 'set', id: 'met27096oh-coverage', path: 'type', value: { coding: [{ system: 'https://nahdo.org/sopt', code: '5' }] } },
-    ]);
-    const [d] = determine(lib, resources);
-    expect(d?.policy.id).toBe('acme-sij');
-    expect(d?.criteria.map((c) => [c.id, c.status])).toEqual([['acme-pain-8', 'not-met']]);
-    expect(d?.outcome).toBe('criteria-not-met');
+    const prolo = (id: string, date: string) => ({
+      op: 'add' as const,
+      resource: { resourceType: 'Procedure', id, status: 'completed', subject: { reference: 'Patient/met27096oh-patient' }, code: { text: 'Sacroiliac prolotherapy, left' }, performedDateTime: date },
+    });
+    const acme = [
+      { op: 'set' as const, id: 'met27096oh-payer', path: 'name', value: 'Acme Health Plan' },
+      { op: 'set' as const, id: 'met27096oh-coverage', path: 'type', value: { coding: [{ system: 'https://nahdo.org/sopt', code: '5' }] } },
+      { op: 'set' as const, id: 'met27096oh-coverage', path: 'payor', value: [{ reference: 'Organization/met27096oh-payer', display: 'Acme Health Plan' }] },
+      { op: 'set' as const, id: 'met27096oh-obs-8', path: 'valueQuantity.value', value: 8 },
+    ];
+    const judge = (...extra: ReturnType<typeof prolo>[]) => determine(lib, mutate(resourcesOf(loadPersona('met-medicare-27096-oh')), [...acme, ...extra]))[0]!;
+    const statuses = (d: ReturnType<typeof judge>) => Object.fromEntries(d.criteria.map((c) => [c.id, c.status]));
+    expect(judge().policy.id).toBe('acme-sij');
+    // Two sessions within 18 months exceed the limit; the same two with one 20 months back do not.
+    expect(statuses(judge(prolo('p1', '2025-01-10'), prolo('p2', '2025-08-01')))).toEqual({ 'acme-pain-8': 'met', 'acme-prolotherapy-limit': 'not-met' });
+    const d = judge(prolo('p1', '2024-03-10'), prolo('p2', '2025-08-01'));
+    expect(statuses(d)).toEqual({ 'acme-pain-8': 'met', 'acme-prolotherapy-limit': 'met' });
+    expect(d.criteria.find((c) => c.id === 'acme-prolotherapy-limit')?.summary).toContain('since 2024-05-17');
+    expect(d.outcome).toBe('criteria-met');
+  });
+
+  it('refuses a code rule that does not say whether it is complete, and an incomplete rule that does not say what it leaves out', () => {
+    expect(loadError(edit('medicare-lcd-sij', (p) => { delete p.codes['27096'].complete; })).path).toBe('codes.27096.complete');
+    expect(loadError(edit('aetna-cpb-0016', (p) => { delete p.codes['27096'].unencoded; })).path).toBe('codes.27096.unencoded');
+  });
+
+  it('refuses an unknown fact kind, a parameter naming no procedure family, and a code the triggers do not define', () => {
+    const facts = shipped.find((f) => f.path.endsWith('facts/care.json'))!;
+    const withFacts = (change: (d: Record<string, any>) => void) => {
+      const data = structuredClone(facts.data) as Record<string, any>;
+      change(data);
+      return withFile(facts.path, data);
+    };
+    expect(loadError(withFacts((d) => { d.facts['pt-weeks'].kind = 'vibes'; })).path).toBe('facts.pt-weeks.kind');
+    expect(loadError(withFacts((d) => { d.facts['pt-weeks'].params.therapies = ['low-back-pain-dx']; })).message).toContain('is not a procedure family');
+    expect(loadError(withFacts((d) => { d.facts['pt-weeks'].params.window = 3; })).path).toBe('facts.pt-weeks.params');
+    expect(loadError(edit('medicare-lcd-sij', (p) => { p.codes['99999'] = p.codes['27096']; })).message).toContain('rule key "99999" is not in criteria/vocabulary/triggers.json');
+  });
+
+  it('refuses a retirement before the effective date, and two versions of a policy in effect on the same day', () => {
+    expect(loadError(edit('centene-wa-cp-mp-166', (p) => { p.retired = '2020-01-01'; })).path).toBe('retired');
+    const centene = policyFile('centene-wa-cp-mp-166');
+    const v2 = { ...(structuredClone(centene.data) as Record<string, unknown>), version: 'v2', effective: '2025-06-01' };
+    expect(loadError([...shipped, { path: 'criteria/policies/centene-v2.json', data: v2 }]).message).toContain('overlapping dates');
   });
 
   it('names the file and path when a criterion uses an operator its fact cannot take', () => {

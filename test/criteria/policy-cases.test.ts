@@ -8,13 +8,15 @@ import { loadCaseFiles } from '../support/cases';
 import { loadPersona, mutate, resourcesOf } from '../support/fixtures';
 
 const library = loadLibraryFromDisk();
+/** Cases run on a fixed day, so a case's meaning does not drift with the calendar. */
+const TODAY = '2026-12-01';
 
 for (const [file, cf] of loadCaseFiles()) {
   describe(`${file} (${cf.policy})`, () => {
     for (const c of cf.cases) {
       it(c.name, () => {
         const resources = mutate(resourcesOf(loadPersona(c.fixture)), c.mutations);
-        const ds = determine(library, resources, { asOf: c.asOf, codes: c.orders });
+        const ds = determine(library, resources, { asOf: c.asOf, today: c.today ?? TODAY, codes: c.orders });
         expect(ds.map((d) => d.order.code.code)).toEqual(c.expect.map((e) => e.code));
         c.expect.forEach((e, i) => {
           const d = ds[i]!;
@@ -36,6 +38,9 @@ for (const [file, cf] of loadCaseFiles()) {
           if (e.alternatives) expect(d.alternatives.map((a) => a.id).sort(), `${where}: alternatives`).toEqual([...e.alternatives].sort());
           for (const r of e.reasons ?? []) expect(d.reasons.join('\n'), `${where}: a reason mentions "${r}"`).toContain(r);
           for (const m of e.missing ?? []) expect(d.missing.join('\n'), `${where}: missing mentions "${m}"`).toContain(m);
+          if (e.flags) expect(d.flags.map((f) => f.id).sort(), `${where}: flags`).toEqual([...e.flags].sort());
+          if (e.coverage) expect(d.coverage?.reference, `${where}: coverage`).toBe(e.coverage);
+          for (const r of e.policyReason ?? []) expect(d.policyChoice.reason, `${where}: why this policy`).toContain(r);
           // Reasons rest on the record: every piece of evidence names a resource and a FHIRPath.
           for (const x of d.criteria) for (const ev of x.evidence) {
             expect(ev.reference, `${where}: ${x.id}`).toMatch(/^[A-Z][A-Za-z]+\/.+/);

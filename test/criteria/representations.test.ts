@@ -3,18 +3,20 @@
 // medication statements, conditions by SNOMED or by text with a body site.
 import { describe, expect, it } from 'vitest';
 import { type Fact } from '../../criteria';
-import { factReader, type FactId } from '../../criteria/facts';
+import { factReader } from '../../criteria/facts';
 import { findOrders } from '../../criteria/orders';
 import { extractRecords } from '../../criteria/records';
+import { attachRelief } from '../../criteria/relief';
 import { loadLibraryFromDisk } from '../../server/policy-files';
 
 const lib = loadLibraryFromDisk();
 const CPT = 'http://www.ama-assn.org/go/cpt';
 const order = { resourceType: 'ServiceRequest', id: 'o1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, authoredOn: '2025-11-17', code: { coding: [{ system: CPT, code: '64625' }] } };
-const facts = (resources: object[]): ((id: FactId) => Fact) => {
+const facts = (resources: object[]): ((id: string) => Fact) => {
   const all = [{ resourceType: 'Patient', id: 'p' }, order, ...resources];
   const records = extractRecords(lib, all);
-  const orders = findOrders(lib, all, records, { fromRecord: true });
+  attachRelief(lib, records);
+  const orders = findOrders(lib, undefined, records, all);
   return factReader({ lib, records, order: orders[0]!, orders, asOf: '2025-11-17' });
 };
 const block = (id: string, date: string, extra: object = {}) => ({ resourceType: 'Procedure', id, status: 'completed', subject: { reference: 'Patient/p' }, code: { coding: [{ system: CPT, code: '64451' }] }, performedDateTime: date, ...extra });

@@ -1,49 +1,81 @@
+// The engine's text readers: relief as written, relief duration, the negation-and-context module
+// (with its own phrase table, test/criteria/negation-phrases.json), and value sets that read codes
+// before words.
 import { describe, expect, it } from 'vitest';
 import { durationWeeksFromText, reliefFromText } from '../../criteria/relief';
 import { compileValueSet } from '../../criteria/valueset';
+import { mentions } from '../../criteria/negation';
+import phrases from './negation-phrases.json' with { type: 'json' };
 
-describe('relief written in a procedure note', () => {
+describe('relief written in a note', () => {
   it.each([
     ['80-90% relief of index pain', 80],
     ['80 to 90 % relief', 80],
     ['Patient reports 75% relief for the duration of the anaesthetic', 75],
     ['40–50% relief lasting more than 6 months', 40],
     ['reduction of pain by 100%', 100],
-  ])('"%s" counts as %i%%, the lower bound', (text, pct) => {
-    expect(reliefFromText(text)).toBe(pct);
+    ['Pain improved by 70 percent', 70],
+    ['Injected 3 mL of 1% lidocaine and 0.5% bupivacaine. Patient reported 85% relief at 30 minutes.', 85],
+    ['Lidocaine 1% infiltrated; 60% improvement for 4 months', 60],
+  ])('"%s" counts as %i%%, the lower bound of a range, never a drug concentration', (text, pct) => {
+    expect(reliefFromText(text)?.pct).toBe(pct);
   });
-  it.each(['Injection with 2% lidocaine', 'tolerated well', '150% of baseline relief'])('"%s" is not a relief figure', (text) => {
-    expect(reliefFromText(text)).toBeUndefined();
+  it('quotes the sentence the number came from', () => {
+    const r = reliefFromText('Injected 3 mL of 1% lidocaine. Patient reported 85% relief at 30 minutes. Discharged home.');
+    expect(r?.quote).toBe('Patient reported 85% relief at 30 minutes.');
+    expect(r?.written).toBe('85%');
   });
+  it('reads "less than 50%" as a range below 50, not as 50', () => {
+    expect(reliefFromText('less than 50% relief')).toMatchObject({ pct: 0, range: [0, 49.99] });
+  });
+  it.each(['Injection with 2% lidocaine', 'Skin prepped with 2% chlorhexidine; 1% lidocaine local', 'tolerated well', '150% of baseline relief', 'No relief; 80% of the contrast stayed intra-articular'])(
+    '"%s" is not a relief figure',
+    (text) => {
+      expect(reliefFromText(text)).toBeUndefined();
+    },
+  );
   it('reads how long relief lasted', () => {
-    expect(durationWeeksFromText('40-50% relief lasting more than 6 months')).toBe(26);
-    expect(durationWeeksFromText('relief for 12 weeks')).toBe(12);
+    expect(durationWeeksFromText('40-50% relief lasting more than 6 months')?.weeks).toBe(26);
+    expect(durationWeeksFromText('relief for 12 weeks')?.weeks).toBe(12);
+    expect(durationWeeksFromText('60% improvement for 4 months')?.weeks).toBeCloseTo(17.3, 1);
     expect(durationWeeksFromText('good relief')).toBeUndefined();
   });
 });
 
+describe('negation and context', () => {
+  it.each(phrases.phrases.map((p) => [p.text, p.pattern, p.context] as const))('"%s": "%s" is %s', (text, pattern, context) => {
+    expect(mentions(text, new RegExp(pattern, 'i'))[0]?.context).toBe(context);
+  });
+});
+
 describe('value sets', () => {
+  const ICD = 'http://hl7.org/fhir/sid/icd-10-cm';
   const vs = compileValueSet({
     id: 't',
-    extension: [{ url: 'urn:sij-necessity:text-pattern', valueString: 'sacroiliac' }],
+    extension: [{ url: 'urn:sij-necessity:text-pattern', valueString: 'sacroiliac|radiculopathy' }],
     compose: {
       include: [
-        { system: 'http://hl7.org/fhir/sid/icd-10-cm', filter: [{ property: 'concept', op: 'is-a', value: 'S33.6' }] },
-        { system: 'http://hl7.org/fhir/sid/icd-10-cm', concept: [{ code: 'M53.2X8' }] },
+        { system: ICD, filter: [{ property: 'concept', op: 'is-a', value: 'S33.6' }] },
+        { system: ICD, concept: [{ code: 'M53.2X8' }, { code: 'M47.816' }] },
         { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', concept: [{ code: '7258' }], extension: [{ url: 'urn:sij-necessity:class', valueCode: 'nsaid' }] },
       ],
     },
   });
   it('matches an ICD-10-CM family by prefix, with or without dots', () => {
-    expect(vs.has({ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'S33.6XXA' }] })).toBe(true);
-    expect(vs.has({ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'S336XXD' }] })).toBe(true);
-    expect(vs.has({ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'S33.5XXA' }] })).toBe(false);
+    expect(vs.has({ coding: [{ system: ICD, code: 'S33.6XXA' }] })).toBe(true);
+    expect(vs.has({ coding: [{ system: ICD, code: 'S336XXD' }] })).toBe(true);
+    expect(vs.has({ coding: [{ system: ICD, code: 'S33.5XXA' }] })).toBe(false);
   });
   it('does not match a code from another system', () => {
     expect(vs.has({ coding: [{ system: 'http://snomed.info/sct', code: 'M53.2X8' }] })).toBe(false);
   });
-  it('falls back to the text pattern, and carries the class of the include that matched', () => {
-    expect(vs.match({ text: 'Right sacroiliac joint pain' })?.by).toBe('text');
+  it('reads words only when no known code decides: a listed code with "radiculopathy" in its title is not matched by that word', () => {
+    const m47816 = { coding: [{ system: ICD, code: 'M47.818', display: 'Spondylosis without myelopathy or radiculopathy, sacral region' }] };
+    expect(vs.has(m47816)).toBe(false); // unknown code: words read, and "without … radiculopathy" is negated
+    expect(vs.has({ text: 'Right sacroiliac joint pain' })).toBe(true);
+    expect(vs.has({ text: 'No sacroiliac tenderness' })).toBe(false);
+  });
+  it('carries the class of the include that matched', () => {
     expect(vs.match({ coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '7258' }] })?.cls).toBe('nsaid');
     expect(vs.has({ text: 'knee pain' })).toBe(false);
   });

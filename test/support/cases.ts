@@ -20,13 +20,28 @@ export interface Expectation {
   alternatives?: string[];
   reasons?: string[];
   missing?: string[];
+  /** Flag ids on the determination (a deleted code, an order dated in the future). */
+  flags?: string[];
+  /** The Coverage the determination names. */
+  coverage?: string;
+  /** Fragments of the reason the policy was chosen. */
+  policyReason?: string[];
 }
 
 export interface Case {
   name: string;
   fixture: string;
   asOf?: string;
+  /** Today's date for the run (an order dated after it is judged as of today). */
+  today?: string;
   orders?: string[];
+  /**
+   * The reading rule the case checks (docs: "How records are read" in the README). Cases with
+   * `misreading` are the ones an outside review found read wrongly; they also run through the CLI
+   * and through order-sign (test/cases-through-surfaces).
+   */
+  reading?: string;
+  misreading?: boolean;
   mutations?: Mutation[];
   /** Which criteria this case exercises. `*-n/a` says why a slot cannot exist (e.g. a fact defined by absence). */
   covers?: { criterion: string; as: 'fails' | 'missing' | 'fails-n/a' | 'missing-n/a'; why?: string }[];
