@@ -80,7 +80,8 @@ export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promi
 /** Stages 3–4: facts and evaluation are the engine's; a failing engine on partial data is not fatal. */
 function evaluate(record: ResolvedRecord, orders: Resource[], deps: OrderSignDeps): Determination[] | undefined {
   try {
-    return deps.engine.evaluate(record.resources, { orders });
+    // Today comes from the service's clock: an order dated later is judged as of today.
+    return deps.engine.evaluate(record.resources, { orders, today: today(deps.now()) });
   } catch (err) {
     if (!record.trouble) throw err;
     deps.logger.warn({ err }, 'engine failed on a partial record');

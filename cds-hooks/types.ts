@@ -78,7 +78,7 @@ export interface CdsResponse {
 
 /** What the engine gives the service; main.ts binds it to the loaded policy library. */
 export interface Engine {
-  evaluate(resources: Resource[], options: { orders: Resource[]; asOf?: string }): Determination[];
+  evaluate(resources: Resource[], options: { orders: Resource[]; asOf?: string; today?: string }): Determination[];
   /** Whether any of these orders is one the engine decides on (nothing is fetched otherwise). */
   inScope(orders: Resource[]): boolean;
   renderMarkdown(determination: Determination): string;

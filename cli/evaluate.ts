@@ -1,9 +1,10 @@
-// npm run evaluate -- <bundle.json> [--order <code>]... [--as-of YYYY-MM-DD] [--json]
+// npm run evaluate -- <bundle.json> [--order <code>]... [--as-of YYYY-MM-DD] [--today YYYY-MM-DD] [--json]
 // A reviewer's and integrator's view of the engine: one determination per in-scope order in a FHIR
 // Bundle (draft or active ServiceRequests, J1100 with its injection). Bad input: one line, exit 2.
 import { createWriteStream, readFileSync, statSync } from 'node:fs';
 import { progressBar, reviewBulkExport, summaryTable } from './batch';
 import { determine, renderText, PolicyLoadError, type Determination } from '../criteria';
+import { isoDate } from '../criteria/dates';
 import { loadLibraryFromDisk } from '../server/policy-files';
 
 export class UsageError extends Error {}
@@ -12,6 +13,7 @@ interface Args {
   file?: string;
   codes: string[];
   asOf?: string;
+  today?: string;
   json: boolean;
   ndjson?: string;
   out?: string;
@@ -28,9 +30,11 @@ export function parseArgs(argv: string[]): Args {
     };
     if (a === '--json') args.json = true;
     else if (a === '--order') args.codes.push(...next().split(',').map((c) => c.trim().toUpperCase()));
-    else if (a === '--as-of') {
-      args.asOf = next();
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(args.asOf)) throw new UsageError(`--as-of takes a date as YYYY-MM-DD, not "${args.asOf}"`);
+    else if (a === '--as-of' || a === '--today') {
+      const value = next();
+      if (!isoDate(value)) throw new UsageError(`${a} takes a calendar date as YYYY-MM-DD, not "${value}"`);
+      if (a === '--as-of') args.asOf = value;
+      else args.today = value;
     } else if (a === '--ndjson') args.ndjson = next();
     else if (a === '--out') args.out = next();
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
@@ -69,10 +73,10 @@ export function readBundle(file: string): unknown[] {
 
 export function run(argv: string[], out: (s: string) => void): Determination[] {
   const args = parseArgs(argv);
-  if (!args.file) throw new UsageError('usage: npm run evaluate -- <bundle.json> [--order <code>] [--as-of YYYY-MM-DD] [--json]');
+  if (!args.file) throw new UsageError('usage: npm run evaluate -- <bundle.json> [--order <code>] [--as-of YYYY-MM-DD] [--today YYYY-MM-DD] [--json]');
   const resources = readBundle(args.file);
   const library = loadLibraryFromDisk();
-  const determinations = determine(library, resources, { codes: args.codes, asOf: args.asOf });
+  const determinations = determine(library, resources, { codes: args.codes, asOf: args.asOf, today: args.today });
   if (args.json) out(JSON.stringify(determinations, null, 2));
   else if (determinations.length === 0) out(`No in-scope order${args.codes.length ? ` for ${args.codes.join(', ')}` : ''} in ${args.file} (draft or active ServiceRequests for 64772, 64625, 64451, 27096, G0260, 64999; J1100 with its injection).`);
   else out(determinations.map(renderText).join(`\n\n${'─'.repeat(100)}\n\n`));
