@@ -1,7 +1,7 @@
 // Durable storage for CDS Hooks feedback (CDS Hooks 2.0 §Feedback) and for the cards it answers:
 // each issued card's uuid is remembered with the determination behind it, so every feedback entry is
 // linked to what the clinician actually saw. SQLite by default, PostgreSQL when DATABASE_URL is set.
-import { OperationOutcomeError, unavailable } from '../server/errors';
+import { OperationOutcomeError, unavailable } from '../common/outcomes';
 import type { Coding } from '@medplum/fhirtypes';
 
 export interface IssuedCard {

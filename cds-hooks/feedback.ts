@@ -2,7 +2,9 @@
 // acceptedSuggestions?, overrideReason?, outcomeTimestamp }] }. Every entry must answer a card this
 // service issued; otherwise nothing is stored and the caller is told which card is unknown.
 import { z } from 'zod';
-import { badRequest, OperationOutcomeError, unprocessable } from '../server/errors';
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { Logger } from '../common/logger';
+import { allOk, badRequest, normalizeError, OperationOutcomeError, unprocessable } from '../common/outcomes';
 import type { FeedbackEntry, FeedbackStore } from './feedback-store';
 
 const coding = z.looseObject({ system: z.string().optional(), code: z.string().optional(), display: z.string().optional() });
@@ -36,7 +38,23 @@ export function parseFeedback(body: unknown): FeedbackEntry[] {
   }));
 }
 
-export async function handleFeedback(serviceId: string, body: unknown, store: FeedbackStore, now: () => Date): Promise<{ stored: number }> {
+/** Transport-free like the hook: [outcome, {}] when stored, [outcome] when refused. */
+export async function handleFeedback(
+  serviceId: string,
+  body: unknown,
+  deps: { store: FeedbackStore; now: () => Date; logger: Logger },
+): Promise<[OperationOutcome, Record<string, never>?]> {
+  try {
+    await storeFeedback(serviceId, body, deps.store, deps.now);
+    return [allOk, {}];
+  } catch (err) {
+    const { status, outcome } = normalizeError(err);
+    if (status >= 500) deps.logger.error({ err }, 'feedback failed');
+    return [outcome];
+  }
+}
+
+export async function storeFeedback(serviceId: string, body: unknown, store: FeedbackStore, now: () => Date): Promise<{ stored: number }> {
   const entries = parseFeedback(body);
   const unknown = await store.unknownCards(serviceId, [...new Set(entries.map((e) => e.card))]);
   if (unknown.length) {

@@ -2,7 +2,7 @@
 // fhirServer (CDS Hooks 2.0 §FHIR Resource Access), with the fhirAuthorization bearer token, following
 // every `next` link, under one deadline. Only allowlisted origins are contacted.
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { OperationOutcomeError, preconditionFailed } from '../server/errors';
+import { OperationOutcomeError, preconditionFailed } from '../common/outcomes';
 
 export type FetchFn = typeof fetch;
 

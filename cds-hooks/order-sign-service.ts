@@ -2,9 +2,10 @@
 //   parse request → resolve prefetch (fetch what is missing) → evaluate (engine) → build cards and
 //   CRD coverage-information systemActions → remember issued cards (for feedback).
 // Pure stages live in request.ts, cards.ts and coverage-information.ts; I/O in resolve-prefetch.ts.
-import type { Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Determination } from '../criteria/model';
-import type { Logger } from '../server/logger';
+import type { Logger } from '../common/logger';
+import { allOk, normalizeError } from '../common/outcomes';
 import { buildCard, buildIndeterminateCard } from './cards';
 import { assertionFor, coverageInformation, coverageReference, indeterminateAssertion } from './coverage-information';
 import type { FetchFn } from './fhir-fetch';
@@ -41,7 +42,22 @@ export interface OrderSignDeps {
   now: () => Date;
 }
 
-export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promise<CdsResponse> {
+/**
+ * The hook, transport-free: the parsed body in, [OperationOutcome, response] out (Medplum's router
+ * shape). Refusals come back as their outcome; anything unexpected is logged here and answered as a
+ * bare 500 outcome, so no stack or message reaches the caller.
+ */
+export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promise<[OperationOutcome, CdsResponse?]> {
+  try {
+    return [allOk, await orderSign(body, deps)];
+  } catch (err) {
+    const { status, outcome } = normalizeError(err);
+    if (status >= 500) deps.logger.error({ err }, 'order-sign failed');
+    return [outcome];
+  }
+}
+
+async function orderSign(body: unknown, deps: OrderSignDeps): Promise<CdsResponse> {
   const started = Date.now();
   const request = parseHookRequest(body, orderSignService.hook);
   const orders = draftOrders(request);

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Resource } from '@medplum/fhirtypes';
 import { ORDER_CODES } from '../criteria/model';
-import { badRequest, OperationOutcomeError } from '../server/errors';
+import { badRequest, OperationOutcomeError } from '../common/outcomes';
 import type { HookRequest } from './types';
 
 const resourceLike = z.looseObject({ resourceType: z.string() });

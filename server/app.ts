@@ -12,8 +12,8 @@ import type { FetchFn } from '../cds-hooks/fhir-fetch';
 import { createJwtVerifier, type JwtVerifier } from '../cds-hooks/jwt';
 import type { Engine } from '../cds-hooks/types';
 import type { Config } from './config';
-import { normalizeError, notFound, outcome } from './errors';
-import type { Logger } from './logger';
+import { normalizeError, notFound, outcome } from '../common/outcomes';
+import type { Logger } from '../common/logger';
 
 export interface AppDeps {
   engine: Engine;

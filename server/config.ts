@@ -2,9 +2,10 @@
 // other module receives as a value (createApp(config, deps)). Nothing else reads process.env.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import type { TrustedIssuer } from '../cds-hooks/jwt';
 
 const trustedIssuer = z.object({ iss: z.string().min(1), jwks_url: z.url() });
-export type TrustedIssuer = z.infer<typeof trustedIssuer>;
+export type { TrustedIssuer };
 
 const origin = z.url().transform((u) => new URL(u).origin);
 

@@ -9,7 +9,7 @@ import { createFeedbackStore } from '../cds-hooks/feedback-store';
 import type { Engine } from '../cds-hooks/types';
 import { createApp } from './app';
 import { ConfigError, parseConfig, type Config } from './config';
-import { createLogger, type Logger } from './logger';
+import { createLogger, type Logger } from '../common/logger';
 import { loadLibraryFromDisk } from './policy-files';
 import { prepareEmbedded } from '../sandbox/embed';
 

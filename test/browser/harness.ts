@@ -15,7 +15,7 @@ import { createFeedbackStore } from '../../cds-hooks/feedback-store';
 import type { Engine } from '../../cds-hooks/types';
 import { createApp } from '../../server/app';
 import { parseConfig } from '../../server/config';
-import { createLogger } from '../../server/logger';
+import { createLogger } from '../../common/logger';
 import { loadLibraryFromDisk } from '../../server/policy-files';
 import { prepareEmbedded, type Embedded } from '../../sandbox/embed';
 

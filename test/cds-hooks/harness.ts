@@ -11,7 +11,7 @@ import { createFeedbackStore, type FeedbackStore } from '../../cds-hooks/feedbac
 import type { Engine } from '../../cds-hooks/types';
 import { createApp, type AppDeps } from '../../server/app';
 import { parseConfig, type Config } from '../../server/config';
-import { createLogger, type Logger } from '../../server/logger';
+import { createLogger, type Logger } from '../../common/logger';
 import { loadLibraryFromDisk } from '../../server/policy-files';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
