@@ -1,5 +1,6 @@
 // The order-sign service `sij-medical-necessity`: the hook as named stages —
-//   parse request → resolve prefetch (fetch what is missing) → evaluate (engine) → build cards and
+//   parse request → resolve prefetch (fetch what is missing) → isolate the context patient's record →
+//   evaluate (engine) → build cards and
 //   CRD coverage-information systemActions → remember issued cards (for feedback).
 // Pure stages live in request.ts, cards.ts and coverage-information.ts; I/O in resolve-prefetch.ts.
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
@@ -11,6 +12,7 @@ import { assertionFor, coverageInformation, coverageReference, indeterminateAsse
 import type { FetchFn } from './fhir-fetch';
 import type { FeedbackStore, IssuedCard } from './feedback-store';
 import { PREFETCH_TEMPLATES } from './prefetch';
+import { isolateHookRecord } from './isolate';
 import { draftOrders, isInScope, orderCodes, parseHookRequest } from './request';
 import { resolvePrefetch, type ResolvedRecord } from './resolve-prefetch';
 import type { Action, Card, CdsResponse, Engine, HookRequest, ServiceDefinition } from './types';
@@ -60,15 +62,18 @@ export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promi
 async function orderSign(body: unknown, deps: OrderSignDeps): Promise<CdsResponse> {
   const started = Date.now();
   const request = parseHookRequest(body, orderSignService.hook);
-  const orders = draftOrders(request);
-  if (!orders.some(isInScope)) return { cards: [] };
+  const drafts = draftOrders(request);
+  if (!drafts.some(isInScope)) return { cards: [] };
 
-  const record = await resolvePrefetch(request, {
+  const resolved = await resolvePrefetch(request, {
     fetch: deps.fetch,
     allowlist: deps.allowlist,
     sandboxFhirBase: deps.sandboxFhirBase,
     deadlineMs: deps.deadlineMs,
   });
+  const isolated = isolateHookRecord(request.context.patientId, resolved.resources, drafts);
+  const record: ResolvedRecord = { ...resolved, resources: isolated.resources };
+  const orders = isolated.orders;
   const determinations = evaluate(record, orders, deps);
   const { response, issued } = record.trouble
     ? respondIndeterminate(request, orders, determinations, record, deps)
@@ -84,6 +89,7 @@ async function orderSign(body: unknown, deps: OrderSignDeps): Promise<CdsRespons
       hookInstance: request.hookInstance,
       outcomes: issued.map((c) => c.outcome),
       fetched: record.fetched,
+      isolation: isolated.counts,
       technical: Boolean(record.trouble),
       ms: Date.now() - started,
     },
