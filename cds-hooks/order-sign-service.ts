@@ -9,7 +9,7 @@ import type { Logger } from '../common/logger';
 import { allOk, normalizeError } from '../common/outcomes';
 import { buildCard, buildIndeterminateCard } from './cards';
 import { assertionFor, coverageInformation, coverageReference, indeterminateAssertion } from './coverage-information';
-import type { FetchFn } from './fhir-fetch';
+import { DEFAULT_FETCH_LIMITS, FetchBudget, type FetchFn, type FetchLimits } from './fhir-fetch';
 import type { FeedbackStore, IssuedCard } from './feedback-store';
 import { PREFETCH_TEMPLATES } from './prefetch';
 import { isolateHookRecord } from './isolate';
@@ -37,9 +37,11 @@ export interface OrderSignDeps {
   fetch: FetchFn;
   logger: Logger;
   publicBaseUrl: string;
+  /** Origins the fallback may call (FHIR_SERVER_ALLOWLIST, plus the embedded sandbox when it runs). */
   allowlist: readonly string[];
-  sandboxFhirBase: string;
+  /** One deadline per hook call: fetching (headers and bodies) and evaluation. */
   deadlineMs: number;
+  limits?: FetchLimits;
   newUuid: () => string;
   now: () => Date;
 }
@@ -65,12 +67,23 @@ async function orderSign(body: unknown, deps: OrderSignDeps): Promise<CdsRespons
   const drafts = draftOrders(request);
   if (!drafts.some(isInScope)) return { cards: [] };
 
-  const resolved = await resolvePrefetch(request, {
-    fetch: deps.fetch,
-    allowlist: deps.allowlist,
-    sandboxFhirBase: deps.sandboxFhirBase,
-    deadlineMs: deps.deadlineMs,
-  });
+  // The deadline starts with the call, so fetching and evaluation share it.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), deps.deadlineMs);
+  let resolved: ResolvedRecord;
+  try {
+    resolved = await resolvePrefetch(request, {
+      fetch: deps.fetch,
+      allowlist: deps.allowlist,
+      budget: new FetchBudget(deps.limits ?? DEFAULT_FETCH_LIMITS, controller.signal),
+    });
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  if (!resolved.trouble && resolved.fetched.length > 0 && Date.now() - started > deps.deadlineMs) {
+    resolved = { ...resolved, trouble: 'the FHIR server did not answer in time' };
+  }
   const isolated = isolateHookRecord(request.context.patientId, resolved.resources, drafts);
   const record: ResolvedRecord = { ...resolved, resources: isolated.resources };
   const orders = isolated.orders;

@@ -11,7 +11,7 @@ import express, { type Request, type Response } from 'express';
 import type { SmartAuth } from './auth';
 import type { PickablePatient } from './consent-page';
 import { authErrorPage } from './consent-page';
-import { pageHeaders } from './serve-client';
+import { pageHeaders } from '../common/pages';
 
 export const CDS_SERVICE_ID = 'sij-medical-necessity';
 export const EHR_USER = 'Practitioner/sandbox-practitioner';

@@ -47,7 +47,14 @@ function indexDefinitions(): void {
   indexed = true;
 }
 
-export async function createFhirStore(opts: { baseUrl: string; fastCompartmentSearch?: boolean }): Promise<FhirStore> {
+export interface FhirStoreOptions {
+  baseUrl: string;
+  fastCompartmentSearch?: boolean;
+  /** The largest page the server gives whatever _count asks (real servers cap it too; tests lower it to make pages). */
+  maxCount?: number;
+}
+
+export async function createFhirStore(opts: FhirStoreOptions): Promise<FhirStore> {
   indexDefinitions();
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
   const repo = new MemoryRepository();
@@ -64,7 +71,7 @@ export async function createFhirStore(opts: { baseUrl: string; fastCompartmentSe
     const query: Record<string, string[]> = {};
     for (const [key, value] of params) (query[key] ??= []).push(value);
     const searchRequest = parseSearchRequest(resourceType as Resource['resourceType'], query);
-    const count = Math.min(Math.max(Number(params.get('_count') ?? DEFAULT_COUNT) || DEFAULT_COUNT, 1), MAX_COUNT);
+    const count = Math.min(Math.max(Number(params.get('_count') ?? DEFAULT_COUNT) || DEFAULT_COUNT, 1), opts.maxCount ?? MAX_COUNT);
     const offset = Math.max(Number(params.get('_offset') ?? 0) || 0, 0);
     const matchRequest: SearchRequest = {
       resourceType: searchRequest.resourceType,
@@ -268,13 +275,13 @@ function send(res: Response, outcome: OperationOutcome, resource?: Resource): vo
 }
 
 export async function startFhirServer(
-  opts: { port?: number; bundles?: Bundle[]; fastCompartmentSearch?: boolean } = {},
+  opts: { port?: number; bundles?: Bundle[]; fastCompartmentSearch?: boolean; maxCount?: number } = {},
 ): Promise<{ url: string; store: FhirStore; close(): Promise<void> }> {
   const app = express();
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
-  const store = await createFhirStore({ baseUrl: url, fastCompartmentSearch: opts.fastCompartmentSearch });
+  const store = await createFhirStore({ baseUrl: url, fastCompartmentSearch: opts.fastCompartmentSearch, maxCount: opts.maxCount });
   for (const bundle of opts.bundles ?? []) await store.load(bundle);
   app.use('/fhir', store.router);
   return {

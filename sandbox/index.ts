@@ -11,7 +11,7 @@ import { createSmartAuth, type SmartAuth } from './auth';
 import { ehrRouter } from './ehr-api';
 import { fhirGuard } from './fhir-guard';
 import { PATIENT_DIRS, sandboxBundles, summarisePatients } from './patients';
-import { DEFAULT_DIST_DIR } from './serve-client';
+import { DEFAULT_DIST_DIR } from '../common/pages';
 import type { PickablePatient } from './consent-page';
 
 export interface SandboxOptions {
