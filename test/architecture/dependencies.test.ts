@@ -48,6 +48,16 @@ describe('dependency direction', () => {
     });
   }
 
+  it('server/ imports sandbox/ only dynamically, so production mode never loads it', () => {
+    const staticSandbox = sourceFiles('server').filter((f) => importsOf(f).static.includes('sandbox'));
+    expect(staticSandbox).toEqual([]);
+    expect(sourceFiles('server').some((f) => importsOf(f).dynamic.includes('sandbox'))).toBe(true);
+  });
+
+  it('sandbox/ does not import server/: the product does not depend on its sandbox, nor the sandbox on the product\'s wiring', () => {
+    expect(sourceFiles('sandbox').filter((f) => importsOf(f).static.includes('server'))).toEqual([]);
+  });
+
   it('the scanner tells static from dynamic imports and ignores comments and packages', () => {
     const probe = "import a from '../server/x';\n// import b from '../client/y';\nimport z from 'zod';\nconst m = await import('../sandbox/y');\n";
     expect(importsOf(path.join('server', 'probe.ts'), probe)).toEqual({ static: ['server'], dynamic: ['sandbox'] });
