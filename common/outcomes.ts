@@ -3,6 +3,7 @@
 // that carries one, one status map, and one normalising step at the HTTP boundary. Callers see the
 // outcome; stack traces go to the log only. Medplum's own outcomes were the other option; ours adds the
 // CDS Hooks statuses (412 incomplete, 413 too-long, 422 processing, 503 transient) its map leaves out.
+import { getStatus as medplumStatus } from '@medplum/core';
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 
 export type IssueCode = OperationOutcomeIssue['code'];
@@ -60,7 +61,13 @@ export const unavailable = (text: string) => outcome('error', 'transient', text)
 /** True for the all-OK outcome a handler returns with its response. */
 export const isOk = (o: OperationOutcome): boolean => getStatus(o) < 400;
 
+/**
+ * The one status map. Outcomes made by Medplum's FHIR router (the sandbox server) carry an `id` such
+ * as "created" or "gone" that their status is read from, by Medplum's own map; ours carry none and map
+ * by issue code.
+ */
 export function getStatus(o: OperationOutcome): number {
+  if (o.id) return medplumStatus(o);
   const code = o.issue?.[0]?.code;
   return (code && STATUS_BY_CODE[code]) ?? 500;
 }

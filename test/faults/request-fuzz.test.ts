@@ -5,8 +5,12 @@
 //
 // Documented size (the "Done when" of issue 9): 1,000 order-sign bodies, 400 feedback bodies and
 // 400 /auth/* requests per run, fixed seeds so a failure reproduces.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, type Sandbox } from '../../sandbox/index';
 import { ADA, adaFullPrefetch } from '../cds-hooks/patients';
 import { coding, hookRequestArb, mut, obj } from '../support/cds-arbitraries';
 import { CPT, SERVICE_URL_PATH, startApp, type TestApp } from '../cds-hooks/harness';
@@ -89,6 +93,48 @@ describe('structure-aware fuzzing: no body gets a 5xx', () => {
         async (body) => expectNo5xx(await app.post(`${SERVICE_URL_PATH}/feedback`, body), body),
       ),
       { numRuns: FUZZ_RUNS.feedback, seed: 10 },
+    );
+  }, 300_000);
+});
+
+describe('structure-aware fuzzing: /auth/* never answers 5xx', () => {
+  let server: http.Server;
+  let base: string;
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    sandbox = await createSandbox({ publicBaseUrl: base, clients: [{ clientId: 'test-app', redirectUris: ['http://app.example/app/'], levels: ['patient'] }] });
+    const a = express();
+    a.use(sandbox.router);
+    server.on('request', a);
+  }, 60_000);
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  const value = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('', 'code', 'S256', 'plain', 'test-app', 'authorization_code', 'refresh_token', 'approve', 'http://app.example/app/', 'javascript:alert(1)', 'launch openid patient/*.rs', 'user/*.cruds system/*.cruds', 'x'.repeat(5000)));
+  const key = fc.constantFrom('response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'aud', 'launch', 'code_challenge', 'code_challenge_method', 'grant_type', 'code', 'code_verifier', 'refresh_token', 'request', 'decision', 'patient', 'x');
+  // Pairs, so a parameter can be doubled (?scope=a&scope=b), which once gave 500s.
+  const params = fc.array(fc.tuple(key, value), { maxLength: 10 });
+
+  it(`${FUZZ_RUNS.auth} requests to /auth/authorize, /auth/authorize/decision and /auth/token`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('authorize', 'decision', 'token'), params, fc.constantFrom('form', 'json', 'garbage'), async (endpoint, pairs, encoding) => {
+        const q = new URLSearchParams(pairs);
+        let res: Response;
+        if (endpoint === 'authorize') res = await fetch(`${base}/auth/authorize?${q}`, { redirect: 'manual' });
+        else {
+          const body = encoding === 'form' ? q.toString() : encoding === 'json' ? JSON.stringify(Object.fromEntries(pairs)) : '%%%\u0000{';
+          const type = encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+          res = await fetch(`${base}/auth/${endpoint === 'token' ? 'token' : 'authorize/decision'}`, { method: 'POST', headers: { 'content-type': type }, body, redirect: 'manual' });
+        }
+        const text = await res.text();
+        expect(res.status, `${endpoint} ${q}: ${text.slice(0, 200)}`).toBeLessThan(500);
+      }),
+      { numRuns: FUZZ_RUNS.auth, seed: 11 },
     );
   }, 300_000);
 });
