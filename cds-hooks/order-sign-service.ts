@@ -13,6 +13,7 @@ import { DEFAULT_FETCH_LIMITS, FetchBudget, type FetchFn, type FetchLimits } fro
 import type { FeedbackStore, IssuedCard } from './feedback-store';
 import { PREFETCH_TEMPLATES } from './prefetch';
 import { isolateHookRecord } from './isolate';
+import { markdownSafe } from './markdown-text';
 import { draftOrders, isInScope, orderCodes, parseHookRequest } from './request';
 import { resolvePrefetch, type ResolvedRecord } from './resolve-prefetch';
 import type { Action, Card, CdsResponse, Engine, HookRequest, ServiceDefinition } from './types';
@@ -139,7 +140,7 @@ function respond(request: HookRequest, orders: Resource[], determinations: Deter
       uuid: deps.newUuid(),
       newUuid: deps.newUuid,
       publicBaseUrl: deps.publicBaseUrl,
-      detail: deps.engine.renderMarkdown(d),
+      detail: deps.engine.renderMarkdown(markdownSafe(d)),
       order,
       patientId: request.context.patientId,
     });
