@@ -17,7 +17,8 @@ const feedbackSchema = z.object({
         outcome: z.enum(['accepted', 'overridden'], { error: 'feedback[].outcome must be accepted or overridden' }),
         acceptedSuggestions: z.array(z.looseObject({ id: z.string() })).optional(),
         overrideReason: z.looseObject({ reason: coding.optional(), userComment: z.string().optional() }).optional(),
-        outcomeTimestamp: z.string({ error: 'feedback[].outcomeTimestamp is required' }).min(1),
+        // CDS Hooks 2.0: an ISO 8601 date-time; with an offset or Z, so two clients mean the same instant.
+        outcomeTimestamp: z.iso.datetime({ offset: true, error: 'feedback[].outcomeTimestamp must be an ISO 8601 date-time, e.g. 2025-06-01T10:00:00Z' }),
       }),
     )
     .min(1, { error: 'feedback must hold at least one entry' }),
@@ -56,12 +57,22 @@ export async function handleFeedback(
 
 export async function storeFeedback(serviceId: string, body: unknown, store: FeedbackStore, now: () => Date): Promise<{ stored: number }> {
   const entries = parseFeedback(body);
-  const unknown = await store.unknownCards(serviceId, [...new Set(entries.map((e) => e.card))]);
+  const uuids = [...new Set(entries.map((e) => e.card))];
+  const issued = await store.issuedSuggestions(serviceId, uuids);
+  const unknown = uuids.filter((u) => !issued.has(u));
   if (unknown.length) {
     throw new OperationOutcomeError(
       unprocessable(`Card ${unknown.join(', ')} was not issued by service ${serviceId}; no feedback was stored`),
     );
   }
-  await store.recordFeedback(serviceId, entries, now().toISOString());
-  return { stored: entries.length };
+  // An accepted suggestion must be one of that card's own: anything else is a different card's, or made up.
+  for (const e of entries) {
+    const own = new Set(issued.get(e.card));
+    const foreign = (e.acceptedSuggestions ?? []).map((s) => s.id).filter((id) => !own.has(id));
+    if (foreign.length) {
+      throw new OperationOutcomeError(unprocessable(`Suggestion ${foreign.join(', ')} is not one of card ${e.card}'s suggestions; no feedback was stored`));
+    }
+  }
+  // A retried POST of the same entries is stored once; the caller gets the same 200 either way.
+  return { stored: await store.recordFeedback(serviceId, entries, now().toISOString()) };
 }

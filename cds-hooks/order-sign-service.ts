@@ -10,7 +10,7 @@ import { allOk, normalizeError } from '../common/outcomes';
 import { buildCard, buildIndeterminateCard } from './cards';
 import { assertionFor, coverageInformation, coverageReference, indeterminateAssertion } from './coverage-information';
 import { DEFAULT_FETCH_LIMITS, FetchBudget, type FetchFn, type FetchLimits } from './fhir-fetch';
-import type { FeedbackStore, IssuedCard } from './feedback-store';
+import { compactDetermination, type FeedbackStore, type IssuedCard } from './feedback-store';
 import { PREFETCH_TEMPLATES } from './prefetch';
 import { isolateHookRecord } from './isolate';
 import { markdownSafe } from './markdown-text';
@@ -156,7 +156,7 @@ function respond(request: HookRequest, orders: Resource[], determinations: Deter
         }),
       );
     }
-    issued.push(issuedCard(card.uuid, request, d.order.reference, d.outcome, d, deps));
+    issued.push(issuedCard(card.uuid, request, d.order.reference, d.outcome, compactDetermination(d), deps, (card.suggestions ?? []).map((x) => x.uuid)));
   }
   return { response: cards.length ? { cards, systemActions } : { cards }, issued };
 }
@@ -191,19 +191,28 @@ function respondIndeterminate(
         }),
       );
     }
-    issued.push(issuedCard(card.uuid, request, ref.reference, 'indeterminate', null, deps));
+    issued.push(issuedCard(card.uuid, request, ref.reference, 'indeterminate', null, deps, []));
   }
   return { response: cards.length ? { cards, systemActions } : { cards }, issued };
 }
 
-function issuedCard(uuid: string, request: HookRequest, orderReference: string, outcome: string, d: Determination | null, deps: OrderSignDeps): IssuedCard {
+function issuedCard(
+  uuid: string,
+  request: HookRequest,
+  orderReference: string,
+  outcome: string,
+  determination: ReturnType<typeof compactDetermination> | null,
+  deps: OrderSignDeps,
+  suggestionIds: string[],
+): IssuedCard {
   return {
+    suggestionIds,
     uuid,
     serviceId: SERVICE_ID,
     hookInstance: request.hookInstance,
     orderReference,
     outcome,
-    determination: d,
+    determination,
     issuedAt: deps.now().toISOString(),
   };
 }

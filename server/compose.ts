@@ -30,7 +30,7 @@ export interface ComposeOptions {
 export async function compose(config: Config, logger: Logger, opts: ComposeOptions = {}): Promise<Composed> {
   const library = loadLibraryFromDisk();
   const engine: Engine = { evaluate: (resources, options) => determine(library, resources, options), renderMarkdown };
-  const feedbackStore = await createFeedbackStore({ databaseUrl: config.databaseUrl, sqlitePath: config.feedbackDbPath });
+  const feedbackStore = await createFeedbackStore({ databaseUrl: config.databaseUrl, sqlitePath: config.feedbackDbPath, retentionDays: config.issuedCardRetentionDays });
 
   let effective = config;
   let sandboxRouter: import('express').RequestHandler | undefined;
