@@ -376,7 +376,8 @@ export async function startFhirServer(
   opts: { port?: number; bundles?: Bundle[]; fastCompartmentSearch?: boolean; maxCount?: number } = {},
 ): Promise<{ url: string; store: FhirStore; close(): Promise<void> }> {
   const app = express();
-  const server = http.createServer(app);
+  // Longer than any client's idle keep-alive, so the server never closes a socket a request is racing onto.
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, app);
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
   const store = await createFhirStore({ baseUrl: url, fastCompartmentSearch: opts.fastCompartmentSearch, maxCount: opts.maxCount });

@@ -16,7 +16,9 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const composed = await compose(config, logger);
   for (const problem of composed.sandbox?.loadErrors ?? []) logger.warn({ problem }, 'sandbox patient bundle not loaded');
 
-  const server = http.createServer(composed.app);
+  // Idle keep-alive longer than clients' and load balancers' own (60 s is common), so the server is
+  // never the side that closes a socket a request is already on its way down (ECONNRESET).
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, composed.app);
   server.once('error', (err: NodeJS.ErrnoException) => {
     logger.fatal({ code: err.code, port: config.port, host: config.host }, `cannot listen on ${config.host}:${config.port}`);
     process.exit(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? EXIT_CANNOT_BIND : 1);

@@ -42,7 +42,7 @@ export interface TestServer {
 
 /** Exactly what `npm start` composes (server/compose.ts), on 127.0.0.1:0, with the client built into distDir. */
 export async function startServer(opts: { distDir: string; tokenLifetimeSeconds?: number }): Promise<TestServer> {
-  const server = http.createServer();
+  const server = http.createServer({ keepAliveTimeout: 65_000 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'sij-server-'));

@@ -16,6 +16,7 @@ import { loadLibraryFromDisk } from '../../server/policy-files';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const SERVICE_URL_PATH = '/cds-services/sij-medical-necessity';
+const KEEP_ALIVE_MS = 65_000;
 
 let library: ReturnType<typeof loadLibraryFromDisk> | undefined;
 export function realEngine(): Engine {
@@ -53,7 +54,9 @@ export function tempDbPath(): string {
 }
 
 export async function startApp(opts: StartOptions = {}): Promise<TestApp> {
-  const server = http.createServer();
+  // Idle keep-alive sockets outlive the client's (undici closes its own after 4 s): on a loaded machine
+  // the server closing first raced a request onto a dying socket (ECONNRESET).
+  const server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_MS });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = parseConfig({ CDS_AUTH: 'off', FEEDBACK_DB_PATH: tempDbPath(), PUBLIC_BASE_URL: base, ...opts.env });
