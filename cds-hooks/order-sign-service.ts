@@ -14,7 +14,7 @@ import { compactDetermination, type FeedbackStore, type IssuedCard } from './fee
 import { PREFETCH_TEMPLATES } from './prefetch';
 import { isolateHookRecord } from './isolate';
 import { markdownSafe } from './markdown-text';
-import { draftOrders, isInScope, orderCodes, parseHookRequest } from './request';
+import { draftOrders, inScopeCode, isInScope, parseHookRequest } from './request';
 import { resolvePrefetch, type ResolvedRecord } from './resolve-prefetch';
 import type { Action, Card, CdsResponse, Engine, HookRequest, ServiceDefinition } from './types';
 
@@ -82,13 +82,11 @@ async function orderSign(body: unknown, deps: OrderSignDeps): Promise<CdsRespons
     clearTimeout(timer);
     controller.abort();
   }
-  if (!resolved.trouble && resolved.fetched.length > 0 && Date.now() - started > deps.deadlineMs) {
-    resolved = { ...resolved, trouble: 'the FHIR server did not answer in time' };
-  }
   const isolated = isolateHookRecord(request.context.patientId, resolved.resources, drafts);
-  const record: ResolvedRecord = { ...resolved, resources: isolated.resources };
+  let record: ResolvedRecord = { ...resolved, resources: isolated.resources };
   const orders = isolated.orders;
-  const determinations = evaluate(record, orders, deps);
+  const { determinations, late } = await evaluate(record, orders, deps, resolved.fetched.length > 0 ? deps.deadlineMs - (Date.now() - started) : undefined);
+  if (late) record = { ...record, trouble: 'the record could not be read and evaluated within the time allowed' };
   const { response, issued } = record.trouble
     ? respondIndeterminate(request, orders, determinations, record, deps)
     : respond(request, orders, determinations, record, deps);
@@ -112,14 +110,28 @@ async function orderSign(body: unknown, deps: OrderSignDeps): Promise<CdsRespons
   return response;
 }
 
-/** Stages 3–4: facts and evaluation are the engine's; a failing engine on partial data is not fatal. */
-function evaluate(record: ResolvedRecord, orders: Resource[], deps: OrderSignDeps): Determination[] | undefined {
+/**
+ * Stages 3–4: facts and evaluation are the engine's; a failing engine on partial data is not fatal.
+ * When the record was fetched, `remainingMs` is what the deadline leaves: evaluation runs off the
+ * request thread (engine.evaluateWithin) and is stopped when it runs out, or is not started at all.
+ */
+async function evaluate(
+  record: ResolvedRecord,
+  orders: Resource[],
+  deps: OrderSignDeps,
+  remainingMs: number | undefined,
+): Promise<{ determinations?: Determination[]; late: boolean }> {
+  if (remainingMs !== undefined && !record.trouble && remainingMs <= 0) return { late: true };
   try {
-    return deps.engine.evaluate(record.resources, { orders });
+    if (remainingMs !== undefined && !record.trouble && deps.engine.evaluateWithin) {
+      const determinations = await deps.engine.evaluateWithin(record.resources, { orders }, remainingMs);
+      return determinations ? { determinations, late: false } : { late: true };
+    }
+    return { determinations: deps.engine.evaluate(record.resources, { orders }), late: false };
   } catch (err) {
     if (!record.trouble) throw err;
     deps.logger.warn({ err }, 'engine failed on a partial record');
-    return undefined;
+    return { late: false };
   }
 }
 
@@ -172,7 +184,7 @@ function respondIndeterminate(
   const trouble = record.trouble ?? 'the record could not be read';
   const inScope = determinations
     ? determinations.map((d) => ({ reference: d.order.reference, code: { system: d.order.code.system, code: d.order.code.code } }))
-    : orders.filter(isInScope).map((o) => ({ reference: `${o.resourceType}/${o.id}`, code: orderCodes(o)[0]! }));
+    : orders.filter(isInScope).map((o) => ({ reference: `${o.resourceType}/${o.id}`, code: inScopeCode(o)! }));
   const cards: Card[] = [];
   const systemActions: Action[] = [];
   const issued: IssuedCard[] = [];

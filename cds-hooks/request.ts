@@ -86,3 +86,8 @@ const IN_SCOPE = new Set<string>(ORDER_CODES);
 export function isInScope(order: Resource): boolean {
   return orderCodes(order).some((c) => IN_SCOPE.has(c.code));
 }
+
+/** The order's first in-scope code (what an indeterminate card names when no determination was made). */
+export function inScopeCode(order: Resource): { system: string; code: string } | undefined {
+  return orderCodes(order).find((c) => IN_SCOPE.has(c.code));
+}

@@ -80,6 +80,12 @@ export interface CdsResponse {
 export interface Engine {
   evaluate(resources: Resource[], options: { orders: Resource[]; asOf?: string }): Determination[];
   renderMarkdown(determination: Determination): string;
+  /**
+   * The same evaluation off the request thread, stopped when `ms` runs out (resolves undefined). The
+   * composition root provides it (server/engine-pool.ts); the hook uses it when it fetched the record,
+   * so evaluation sits inside the one deadline with the fetch.
+   */
+  evaluateWithin?(resources: Resource[], options: { orders: Resource[]; asOf?: string }, ms: number): Promise<Determination[] | undefined>;
 }
 
 /** A prefetch key resolved: its resources, or why it could not be had. */

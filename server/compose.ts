@@ -1,5 +1,5 @@
 // The composition root: everything one serving process needs, wired once — the policy library and
-// engine, the feedback store, the app (service + SMART app hosting) and, only when SANDBOX is on, the
+// engine (with a worker-thread pool for evaluations under the hook's deadline), the feedback store, the app (service + SMART app hosting) and, only when SANDBOX is on, the
 // embedded sandbox, loaded by dynamic import so production mode loads no sandbox code at all. The
 // sandbox's CDS client issuer is trusted and its FHIR origin allowed only while it runs. main.ts and
 // the browser tests both start exactly this.
@@ -10,6 +10,7 @@ import type { Engine } from '../cds-hooks/types';
 import type { Logger } from '../common/logger';
 import { createApp } from './app';
 import type { Config } from './config';
+import { createEnginePool } from './engine-pool';
 import { loadLibraryFromDisk } from './policy-files';
 import { serveClient } from './serve-client';
 
@@ -29,7 +30,13 @@ export interface ComposeOptions {
 
 export async function compose(config: Config, logger: Logger, opts: ComposeOptions = {}): Promise<Composed> {
   const library = loadLibraryFromDisk();
-  const engine: Engine = { evaluate: (resources, options) => determine(library, resources, options), renderMarkdown };
+  // Fetched records are evaluated in a worker thread, so the hook's deadline can stop an evaluation.
+  const pool = createEnginePool();
+  const engine: Engine = {
+    evaluate: (resources, options) => determine(library, resources, options),
+    renderMarkdown,
+    evaluateWithin: (resources, options, ms) => pool.evaluateWithin(resources, options, ms),
+  };
   const feedbackStore = await createFeedbackStore({ databaseUrl: config.databaseUrl, sqlitePath: config.feedbackDbPath, retentionDays: config.issuedCardRetentionDays });
 
   let effective = config;
@@ -62,5 +69,5 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
       a.use(client);
     },
   });
-  return { app, feedbackStore, sandbox, close: () => feedbackStore.close() };
+  return { app, feedbackStore, sandbox, close: async () => Promise.all([feedbackStore.close(), pool.close()]).then(() => undefined) };
 }
