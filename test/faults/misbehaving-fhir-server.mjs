@@ -3,7 +3,8 @@
 // Modes: slow (3 s per page, with next links), error (500 OperationOutcome), garbage (not FHIR),
 // endless (every page links to another page, forever), hang (accepts, never answers),
 // endless-body (a searchset whose entries never end, streamed as fast as the client reads),
-// huge-page (one page of 200,000 Observations, about 30 MB, with a Content-Length).
+// huge-page (one page of 200,000 Observations, about 30 MB, with a Content-Length),
+// large-page (one page of 20,000 Observations, about 3 MB: a large record that fits the caps).
 // GET /__stats answers {requests, bytes}: what the service asked for and what it was sent.
 import http from 'node:http';
 
@@ -29,12 +30,12 @@ function streamForever(res) {
   pump();
 }
 
-let hugeBody;
-function hugePage() {
-  hugeBody ??= Buffer.from(
-    `{"resourceType":"Bundle","type":"searchset","entry":[${Array.from({ length: 200_000 }, (_, i) => ENTRY.replace('"id":"x"', `"id":"h${i}"`)).join(',')}]}`,
-  );
-  return hugeBody;
+const pages = new Map();
+function pageOf(n) {
+  if (!pages.has(n)) {
+    pages.set(n, Buffer.from(`{"resourceType":"Bundle","type":"searchset","entry":[${Array.from({ length: n }, (_, i) => ENTRY.replace('"id":"x"', `"id":"h${i}"`)).join(',')}]}`));
+  }
+  return pages.get(n);
 }
 
 const server = http.createServer((req, res) => {
@@ -71,8 +72,9 @@ const server = http.createServer((req, res) => {
     case 'endless-body':
       streamForever(res);
       break;
-    case 'huge-page': {
-      const body = hugePage();
+    case 'huge-page':
+    case 'large-page': {
+      const body = url.pathname.endsWith('/Observation') || mode === 'huge-page' ? pageOf(mode === 'huge-page' ? 200_000 : 20_000) : Buffer.from(JSON.stringify(bundle(false)));
       bytes += body.length;
       res.writeHead(200, { 'content-type': 'application/fhir+json', 'content-length': body.length });
       res.end(body);
