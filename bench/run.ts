@@ -15,6 +15,7 @@ import { loadLibraryFromDisk, REPO_ROOT } from '../server/policy-files';
 import { orderSignRequest } from './synthetic-patient';
 import { steadyLoad } from './steady-load';
 import { measureSmartLaunch } from './smart-launch';
+import { measureFallbackRead } from './fallback-read';
 
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 const lines: string[] = [];
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+  await measureFallbackRead(log);
   await measureSmartLaunch(log, verdict);
   writeFileSync(join(REPO_ROOT, 'bench/results.md'), `${lines.join('\n')}\n`);
   process.stdout.write('\nwrote bench/results.md\n');

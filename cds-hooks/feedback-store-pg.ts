@@ -1,6 +1,6 @@
 // The PostgreSQL feedback store (DATABASE_URL): same tables as the SQLite store, JSON as jsonb.
 import pg from 'pg';
-import { FEEDBACK_SELECT, rowToFeedback, type FeedbackRow, type FeedbackStore } from './feedback-store';
+import { FEEDBACK_SELECT, feedbackEntryKey, rowToFeedback, type FeedbackRow, type FeedbackStore } from './feedback-store';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS issued_cards (
@@ -27,6 +27,10 @@ const SCHEMA = `
     key TEXT PRIMARY KEY,
     expires_at BIGINT NOT NULL
   );
+  ALTER TABLE issued_cards ADD COLUMN IF NOT EXISTS suggestion_ids JSONB;
+  ALTER TABLE feedback ADD COLUMN IF NOT EXISTS entry_key TEXT;
+  CREATE UNIQUE INDEX IF NOT EXISTS feedback_entry_key ON feedback(entry_key);
+  CREATE INDEX IF NOT EXISTS issued_cards_issued_at ON issued_cards(issued_at);
 `;
 
 export async function createPgFeedbackStore(databaseUrl: string): Promise<FeedbackStore> {
@@ -58,25 +62,32 @@ export async function createPgFeedbackStore(databaseUrl: string): Promise<Feedba
       await inTransaction(async (client) => {
         for (const c of cards) {
           await client.query(
-            `INSERT INTO issued_cards (uuid, service_id, hook_instance, order_ref, outcome, determination, issued_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (uuid) DO UPDATE SET outcome = EXCLUDED.outcome, determination = EXCLUDED.determination`,
-            [c.uuid, c.serviceId, c.hookInstance, c.orderReference, c.outcome, c.determination == null ? null : JSON.stringify(c.determination), c.issuedAt],
+            `INSERT INTO issued_cards (uuid, service_id, hook_instance, order_ref, outcome, determination, issued_at, suggestion_ids)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (uuid) DO UPDATE SET outcome = EXCLUDED.outcome, determination = EXCLUDED.determination, suggestion_ids = EXCLUDED.suggestion_ids`,
+            [c.uuid, c.serviceId, c.hookInstance, c.orderReference, c.outcome, c.determination == null ? null : JSON.stringify(c.determination), c.issuedAt, JSON.stringify(c.suggestionIds)],
           );
         }
       });
     },
-    async unknownCards(serviceId, uuids) {
-      const { rows } = await pool.query<{ uuid: string }>('SELECT uuid FROM issued_cards WHERE service_id = $1 AND uuid = ANY($2)', [serviceId, uuids]);
-      const known = new Set(rows.map((r) => r.uuid));
-      return uuids.filter((u) => !known.has(u));
+    async issuedSuggestions(serviceId, uuids) {
+      const { rows } = await pool.query<{ uuid: string; suggestion_ids: string[] | null }>(
+        'SELECT uuid, suggestion_ids FROM issued_cards WHERE service_id = $1 AND uuid = ANY($2)',
+        [serviceId, uuids],
+      );
+      return new Map(rows.map((r) => [r.uuid, r.suggestion_ids ?? []]));
+    },
+    async purgeIssuedBefore(iso) {
+      const { rowCount } = await pool.query('DELETE FROM issued_cards c WHERE c.issued_at < $1 AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.card_uuid = c.uuid)', [iso]);
+      return rowCount ?? 0;
     },
     async recordFeedback(serviceId, entries, receivedAt) {
+      let stored = 0;
       await inTransaction(async (client) => {
         for (const e of entries) {
-          await client.query(
-            `INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_reason, outcome_timestamp, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          const { rowCount } = await client.query(
+            `INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_reason, outcome_timestamp, received_at, entry_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (entry_key) DO NOTHING`,
             [
               serviceId,
               e.card,
@@ -85,10 +96,13 @@ export async function createPgFeedbackStore(databaseUrl: string): Promise<Feedba
               e.overrideReason ? JSON.stringify(e.overrideReason) : null,
               e.outcomeTimestamp,
               receivedAt,
+              feedbackEntryKey(serviceId, e),
             ],
           );
+          stored += rowCount ?? 0;
         }
       });
+      return stored;
     },
     async feedbackFor(cardUuid) {
       const { rows } = await pool.query<FeedbackRow>(`${FEEDBACK_SELECT} WHERE f.card_uuid = $1 ORDER BY f.id`, [cardUuid]);

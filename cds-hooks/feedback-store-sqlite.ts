@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { FEEDBACK_SELECT, rowToFeedback, type FeedbackRow, type FeedbackStore } from './feedback-store';
+import { FEEDBACK_SELECT, feedbackEntryKey, rowToFeedback, type FeedbackRow, type FeedbackStore } from './feedback-store';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS issued_cards (
@@ -44,6 +44,15 @@ function retryWhileBusy(work: () => void, seconds = 10): void {
   }
 }
 
+/** Columns added after the first release: a database from before gains them in place. */
+function migrate(db: Database.Database): void {
+  const has = (table: string, column: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column);
+  if (!has('issued_cards', 'suggestion_ids')) db.exec('ALTER TABLE issued_cards ADD COLUMN suggestion_ids TEXT');
+  if (!has('feedback', 'entry_key')) db.exec('ALTER TABLE feedback ADD COLUMN entry_key TEXT');
+  db.exec('CREATE UNIQUE INDEX IF NOT EXISTS feedback_entry_key ON feedback(entry_key)');
+  db.exec('CREATE INDEX IF NOT EXISTS issued_cards_issued_at ON issued_cards(issued_at)');
+}
+
 export function createSqliteFeedbackStore(file: string): FeedbackStore {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
@@ -54,6 +63,7 @@ export function createSqliteFeedbackStore(file: string): FeedbackStore {
   retryWhileBusy(() => {
     db.pragma('journal_mode = WAL');
     db.exec(SCHEMA);
+    migrate(db);
   });
   // In WAL mode NORMAL survives a process crash or restart; only a power loss can drop the last
   // commits. That is right for the issued-card log written on every hook call (an fsync per call
@@ -62,14 +72,15 @@ export function createSqliteFeedbackStore(file: string): FeedbackStore {
   db.pragma('foreign_keys = ON');
 
   const insertCard = db.prepare(
-    `INSERT OR REPLACE INTO issued_cards (uuid, service_id, hook_instance, order_ref, outcome, determination, issued_at)
-     VALUES (@uuid, @serviceId, @hookInstance, @orderReference, @outcome, @determination, @issuedAt)`,
+    `INSERT OR REPLACE INTO issued_cards (uuid, service_id, hook_instance, order_ref, outcome, determination, issued_at, suggestion_ids)
+     VALUES (@uuid, @serviceId, @hookInstance, @orderReference, @outcome, @determination, @issuedAt, @suggestionIds)`,
   );
   const insertFeedback = db.prepare(
-    `INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_reason, outcome_timestamp, received_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_reason, outcome_timestamp, received_at, entry_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const findCard = db.prepare('SELECT 1 FROM issued_cards WHERE uuid = ? AND service_id = ?');
+  const findCard = db.prepare('SELECT suggestion_ids FROM issued_cards WHERE uuid = ? AND service_id = ?');
+  const purgeCards = db.prepare('DELETE FROM issued_cards WHERE issued_at < ? AND uuid NOT IN (SELECT card_uuid FROM feedback)');
   const byCard = db.prepare(`${FEEDBACK_SELECT} WHERE f.card_uuid = ? ORDER BY f.id`);
   const insertJti = db.prepare('INSERT OR IGNORE INTO seen_jti (key, expires_at) VALUES (?, ?)');
   const forgetJtis = db.prepare('DELETE FROM seen_jti WHERE expires_at < ?');
@@ -78,18 +89,29 @@ export function createSqliteFeedbackStore(file: string): FeedbackStore {
   return {
     async recordIssued(cards) {
       db.transaction(() => {
-        for (const c of cards) insertCard.run({ ...c, determination: c.determination == null ? null : JSON.stringify(c.determination) });
+        for (const c of cards) {
+          insertCard.run({ ...c, determination: c.determination == null ? null : JSON.stringify(c.determination), suggestionIds: JSON.stringify(c.suggestionIds) });
+        }
       })();
     },
-    async unknownCards(serviceId, uuids) {
-      return uuids.filter((u) => !findCard.get(u, serviceId));
+    async issuedSuggestions(serviceId, uuids) {
+      const out = new Map<string, string[]>();
+      for (const u of uuids) {
+        const row = findCard.get(u, serviceId) as { suggestion_ids: string | null } | undefined;
+        if (row) out.set(u, row.suggestion_ids ? (JSON.parse(row.suggestion_ids) as string[]) : []);
+      }
+      return out;
+    },
+    async purgeIssuedBefore(iso) {
+      return purgeCards.run(iso).changes;
     },
     async recordFeedback(serviceId, entries, receivedAt) {
       db.pragma('synchronous = FULL');
+      let stored = 0;
       try {
         db.transaction(() => {
           for (const e of entries) {
-            insertFeedback.run(
+            stored += insertFeedback.run(
               serviceId,
               e.card,
               e.outcome,
@@ -97,12 +119,14 @@ export function createSqliteFeedbackStore(file: string): FeedbackStore {
               e.overrideReason ? JSON.stringify(e.overrideReason) : null,
               e.outcomeTimestamp,
               receivedAt,
-            );
+              feedbackEntryKey(serviceId, e),
+            ).changes;
           }
         })();
       } finally {
         db.pragma('synchronous = NORMAL');
       }
+      return stored;
     },
     async feedbackFor(cardUuid) {
       return (byCard.all(cardUuid) as FeedbackRow[]).map(rowToFeedback);

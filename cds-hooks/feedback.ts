@@ -2,7 +2,9 @@
 // acceptedSuggestions?, overrideReason?, outcomeTimestamp }] }. Every entry must answer a card this
 // service issued; otherwise nothing is stored and the caller is told which card is unknown.
 import { z } from 'zod';
-import { badRequest, OperationOutcomeError, unprocessable } from '../server/errors';
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { Logger } from '../common/logger';
+import { allOk, badRequest, normalizeError, OperationOutcomeError, unprocessable } from '../common/outcomes';
 import type { FeedbackEntry, FeedbackStore } from './feedback-store';
 
 const coding = z.looseObject({ system: z.string().optional(), code: z.string().optional(), display: z.string().optional() });
@@ -15,7 +17,8 @@ const feedbackSchema = z.object({
         outcome: z.enum(['accepted', 'overridden'], { error: 'feedback[].outcome must be accepted or overridden' }),
         acceptedSuggestions: z.array(z.looseObject({ id: z.string() })).optional(),
         overrideReason: z.looseObject({ reason: coding.optional(), userComment: z.string().optional() }).optional(),
-        outcomeTimestamp: z.string({ error: 'feedback[].outcomeTimestamp is required' }).min(1),
+        // CDS Hooks 2.0: an ISO 8601 date-time; with an offset or Z, so two clients mean the same instant.
+        outcomeTimestamp: z.iso.datetime({ offset: true, error: 'feedback[].outcomeTimestamp must be an ISO 8601 date-time, e.g. 2025-06-01T10:00:00Z' }),
       }),
     )
     .min(1, { error: 'feedback must hold at least one entry' }),
@@ -36,14 +39,40 @@ export function parseFeedback(body: unknown): FeedbackEntry[] {
   }));
 }
 
-export async function handleFeedback(serviceId: string, body: unknown, store: FeedbackStore, now: () => Date): Promise<{ stored: number }> {
+/** Transport-free like the hook: [outcome, {}] when stored, [outcome] when refused. */
+export async function handleFeedback(
+  serviceId: string,
+  body: unknown,
+  deps: { store: FeedbackStore; now: () => Date; logger: Logger },
+): Promise<[OperationOutcome, Record<string, never>?]> {
+  try {
+    await storeFeedback(serviceId, body, deps.store, deps.now);
+    return [allOk, {}];
+  } catch (err) {
+    const { status, outcome } = normalizeError(err);
+    if (status >= 500) deps.logger.error({ err }, 'feedback failed');
+    return [outcome];
+  }
+}
+
+export async function storeFeedback(serviceId: string, body: unknown, store: FeedbackStore, now: () => Date): Promise<{ stored: number }> {
   const entries = parseFeedback(body);
-  const unknown = await store.unknownCards(serviceId, [...new Set(entries.map((e) => e.card))]);
+  const uuids = [...new Set(entries.map((e) => e.card))];
+  const issued = await store.issuedSuggestions(serviceId, uuids);
+  const unknown = uuids.filter((u) => !issued.has(u));
   if (unknown.length) {
     throw new OperationOutcomeError(
       unprocessable(`Card ${unknown.join(', ')} was not issued by service ${serviceId}; no feedback was stored`),
     );
   }
-  await store.recordFeedback(serviceId, entries, now().toISOString());
-  return { stored: entries.length };
+  // An accepted suggestion must be one of that card's own: anything else is a different card's, or made up.
+  for (const e of entries) {
+    const own = new Set(issued.get(e.card));
+    const foreign = (e.acceptedSuggestions ?? []).map((s) => s.id).filter((id) => !own.has(id));
+    if (foreign.length) {
+      throw new OperationOutcomeError(unprocessable(`Suggestion ${foreign.join(', ')} is not one of card ${e.card}'s suggestions; no feedback was stored`));
+    }
+  }
+  // A retried POST of the same entries is stored once; the caller gets the same 200 either way.
+  return { stored: await store.recordFeedback(serviceId, entries, now().toISOString()) };
 }

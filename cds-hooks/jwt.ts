@@ -4,7 +4,12 @@
 // `jku` header is honoured only when it equals it); aud, exp and iat must hold; a jti is accepted
 // once; `none` and HMAC algorithms are refused. Callers learn nothing beyond 401.
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { TrustedIssuer } from '../server/config';
+
+/** A CDS client this service trusts (CDS_TRUSTED_ISSUERS): its `iss` and the JWK Set its keys are at. */
+export interface TrustedIssuer {
+  iss: string;
+  jwks_url: string;
+}
 
 /** Asymmetric algorithms only; the spec asks services to support ES384 and RS384. */
 export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;

@@ -1,16 +1,20 @@
 // The order-sign service `sij-medical-necessity`: the hook as named stages —
-//   parse request → resolve prefetch (fetch what is missing) → evaluate (engine) → build cards and
+//   parse request → resolve prefetch (fetch what is missing) → isolate the context patient's record →
+//   evaluate (engine) → build cards and
 //   CRD coverage-information systemActions → remember issued cards (for feedback).
 // Pure stages live in request.ts, cards.ts and coverage-information.ts; I/O in resolve-prefetch.ts.
-import type { Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Determination } from '../criteria/model';
-import type { Logger } from '../server/logger';
+import type { Logger } from '../common/logger';
+import { allOk, normalizeError } from '../common/outcomes';
 import { buildCard, buildIndeterminateCard } from './cards';
 import { assertionFor, coverageInformation, coverageReference, indeterminateAssertion } from './coverage-information';
-import type { FetchFn } from './fhir-fetch';
-import type { FeedbackStore, IssuedCard } from './feedback-store';
+import { DEFAULT_FETCH_LIMITS, FetchBudget, type FetchFn, type FetchLimits } from './fhir-fetch';
+import { compactDetermination, type FeedbackStore, type IssuedCard } from './feedback-store';
 import { PREFETCH_TEMPLATES } from './prefetch';
-import { draftOrders, orderCodes, parseHookRequest } from './request';
+import { isolateHookRecord } from './isolate';
+import { markdownSafe } from './markdown-text';
+import { draftOrders, parseHookRequest } from './request';
 import { resolvePrefetch, type ResolvedRecord } from './resolve-prefetch';
 import type { Action, Card, CdsResponse, Engine, HookRequest, ServiceDefinition } from './types';
 
@@ -34,27 +38,56 @@ export interface OrderSignDeps {
   fetch: FetchFn;
   logger: Logger;
   publicBaseUrl: string;
+  /** Origins the fallback may call (FHIR_SERVER_ALLOWLIST, plus the embedded sandbox when it runs). */
   allowlist: readonly string[];
-  sandboxFhirBase: string;
+  /** One deadline per hook call: fetching (headers and bodies) and evaluation. */
   deadlineMs: number;
+  limits?: FetchLimits;
   newUuid: () => string;
   now: () => Date;
 }
 
-export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promise<CdsResponse> {
+/**
+ * The hook, transport-free: the parsed body in, [OperationOutcome, response] out (Medplum's router
+ * shape). Refusals come back as their outcome; anything unexpected is logged here and answered as a
+ * bare 500 outcome, so no stack or message reaches the caller.
+ */
+export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promise<[OperationOutcome, CdsResponse?]> {
+  try {
+    return [allOk, await orderSign(body, deps)];
+  } catch (err) {
+    const { status, outcome } = normalizeError(err);
+    if (status >= 500) deps.logger.error({ err }, 'order-sign failed');
+    return [outcome];
+  }
+}
+
+async function orderSign(body: unknown, deps: OrderSignDeps): Promise<CdsResponse> {
   const started = Date.now();
   const request = parseHookRequest(body, orderSignService.hook);
-  const orders = draftOrders(request);
+  const drafts = draftOrders(request);
   // Scope is the engine's: the trigger codes are its data (criteria/vocabulary/triggers.json).
-  if (!deps.engine.inScope(orders)) return { cards: [] };
+  if (!deps.engine.inScope(drafts)) return { cards: [] };
 
-  const record = await resolvePrefetch(request, {
-    fetch: deps.fetch,
-    allowlist: deps.allowlist,
-    sandboxFhirBase: deps.sandboxFhirBase,
-    deadlineMs: deps.deadlineMs,
-  });
-  const determinations = evaluate(record, orders, deps);
+  // The deadline starts with the call, so fetching and evaluation share it.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), deps.deadlineMs);
+  let resolved: ResolvedRecord;
+  try {
+    resolved = await resolvePrefetch(request, {
+      fetch: deps.fetch,
+      allowlist: deps.allowlist,
+      budget: new FetchBudget(deps.limits ?? DEFAULT_FETCH_LIMITS, controller.signal),
+    });
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  const isolated = isolateHookRecord(request.context.patientId, resolved.resources, drafts);
+  let record: ResolvedRecord = { ...resolved, resources: isolated.resources };
+  const orders = isolated.orders;
+  const { determinations, late } = await evaluate(record, orders, deps, resolved.fetched.length > 0 ? deps.deadlineMs - (Date.now() - started) : undefined);
+  if (late) record = { ...record, trouble: 'the record could not be read and evaluated within the time allowed' };
   const { response, issued } = record.trouble
     ? respondIndeterminate(request, orders, determinations, record, deps)
     : respond(request, orders, determinations, record, deps);
@@ -69,6 +102,7 @@ export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promi
       hookInstance: request.hookInstance,
       outcomes: issued.map((c) => c.outcome),
       fetched: record.fetched,
+      isolation: isolated.counts,
       technical: Boolean(record.trouble),
       ms: Date.now() - started,
     },
@@ -77,15 +111,30 @@ export async function handleOrderSign(body: unknown, deps: OrderSignDeps): Promi
   return response;
 }
 
-/** Stages 3–4: facts and evaluation are the engine's; a failing engine on partial data is not fatal. */
-function evaluate(record: ResolvedRecord, orders: Resource[], deps: OrderSignDeps): Determination[] | undefined {
+/**
+ * Stages 3–4: facts and evaluation are the engine's; a failing engine on partial data is not fatal.
+ * When the record was fetched, `remainingMs` is what the deadline leaves: evaluation runs off the
+ * request thread (engine.evaluateWithin) and is stopped when it runs out, or is not started at all.
+ */
+async function evaluate(
+  record: ResolvedRecord,
+  orders: Resource[],
+  deps: OrderSignDeps,
+  remainingMs: number | undefined,
+): Promise<{ determinations?: Determination[]; late: boolean }> {
+  if (remainingMs !== undefined && !record.trouble && remainingMs <= 0) return { late: true };
   try {
     // Today comes from the service's clock: an order dated later is judged as of today.
-    return deps.engine.evaluate(record.resources, { orders, today: today(deps.now()) });
+    const options = { orders, today: today(deps.now()) };
+    if (remainingMs !== undefined && !record.trouble && deps.engine.evaluateWithin) {
+      const determinations = await deps.engine.evaluateWithin(record.resources, options, remainingMs);
+      return determinations ? { determinations, late: false } : { late: true };
+    }
+    return { determinations: deps.engine.evaluate(record.resources, options), late: false };
   } catch (err) {
     if (!record.trouble) throw err;
     deps.logger.warn({ err }, 'engine failed on a partial record');
-    return undefined;
+    return { late: false };
   }
 }
 
@@ -106,7 +155,7 @@ function respond(request: HookRequest, orders: Resource[], determinations: Deter
       uuid: deps.newUuid(),
       newUuid: deps.newUuid,
       publicBaseUrl: deps.publicBaseUrl,
-      detail: deps.engine.renderMarkdown(d),
+      detail: deps.engine.renderMarkdown(markdownSafe(d)),
       order,
       patientId: request.context.patientId,
     });
@@ -122,7 +171,7 @@ function respond(request: HookRequest, orders: Resource[], determinations: Deter
         }),
       );
     }
-    issued.push(issuedCard(card.uuid, request, d.order.reference, d.outcome, d, deps));
+    issued.push(issuedCard(card.uuid, request, d.order.reference, d.outcome, compactDetermination(d), deps, (card.suggestions ?? []).map((x) => x.uuid)));
   }
   return { response: cards.length ? { cards, systemActions } : { cards }, issued };
 }
@@ -138,7 +187,10 @@ function respondIndeterminate(
   const trouble = record.trouble ?? 'the record could not be read';
   const inScope = determinations
     ? determinations.map((d) => ({ reference: d.order.reference, code: { system: d.order.code.system, code: d.order.code.code } }))
-    : orders.filter((o) => deps.engine.inScope([o])).map((o) => ({ reference: `${o.resourceType}/${o.id}`, code: orderCodes(o)[0]! }));
+    : orders.flatMap((o) => {
+        const code = deps.engine.inScopeCode(o);
+        return code ? [{ reference: `${o.resourceType}/${o.id}`, code }] : [];
+      });
   const cards: Card[] = [];
   const systemActions: Action[] = [];
   const issued: IssuedCard[] = [];
@@ -157,19 +209,28 @@ function respondIndeterminate(
         }),
       );
     }
-    issued.push(issuedCard(card.uuid, request, ref.reference, 'indeterminate', null, deps));
+    issued.push(issuedCard(card.uuid, request, ref.reference, 'indeterminate', null, deps, []));
   }
   return { response: cards.length ? { cards, systemActions } : { cards }, issued };
 }
 
-function issuedCard(uuid: string, request: HookRequest, orderReference: string, outcome: string, d: Determination | null, deps: OrderSignDeps): IssuedCard {
+function issuedCard(
+  uuid: string,
+  request: HookRequest,
+  orderReference: string,
+  outcome: string,
+  determination: ReturnType<typeof compactDetermination> | null,
+  deps: OrderSignDeps,
+  suggestionIds: string[],
+): IssuedCard {
   return {
+    suggestionIds,
     uuid,
     serviceId: SERVICE_ID,
     hookInstance: request.hookInstance,
     orderReference,
     outcome,
-    determination: d,
+    determination,
     issuedAt: deps.now().toISOString(),
   };
 }

@@ -66,14 +66,33 @@ export function isUsablePrefetch(value: unknown): value is Resource {
   return typeof type === 'string' && type !== 'OperationOutcome';
 }
 
-/** Every resource in a prefetch value: a resource itself, or a Bundle's entries (matches and _includes). */
+/** An object with a string resourceType: the least a value must be to be read as a resource. */
+export function isResourceLike(value: unknown): value is Resource {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as { resourceType?: unknown }).resourceType === 'string';
+}
+
+/**
+ * Every resource in a prefetch value: a resource itself, or a Bundle's entries (matches and _includes),
+ * nested Bundles included. Whatever is not shaped like a resource (an entry that is null, an `entry`
+ * that is not an array, a resource without a resourceType) is skipped, never thrown on. Iterative, so
+ * nesting depth costs no stack (the body reader limits it anyway).
+ */
 export function flattenResources(value: Resource): Resource[] {
-  if (value.resourceType !== 'Bundle') return [value];
   const out: Resource[] = [];
-  for (const entry of (value as Bundle).entry ?? []) {
-    const resource = entry.resource;
-    if (!resource || resource.resourceType === 'OperationOutcome') continue;
-    out.push(...(resource.resourceType === 'Bundle' ? flattenResources(resource) : [resource]));
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (!isResourceLike(item) || item.resourceType === 'OperationOutcome') continue;
+    if (item.resourceType !== 'Bundle') {
+      out.push(item);
+      continue;
+    }
+    const entries = (item as Bundle).entry as unknown;
+    if (!Array.isArray(entries)) continue;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i] as { resource?: unknown } | null;
+      if (entry && typeof entry === 'object') stack.push(entry.resource);
+    }
   }
   return out;
 }
@@ -82,6 +101,6 @@ export function flattenResources(value: Resource): Resource[] {
 export function dedupeResources(resources: Resource[]): Resource[] {
   const byKey = new Map<string, Resource>();
   let anonymous = 0;
-  for (const r of resources) byKey.set(r.id ? `${r.resourceType}/${r.id}` : `#${anonymous++}`, r);
+  for (const r of resources) byKey.set(typeof r.id === 'string' && r.id ? `${r.resourceType}/${r.id}` : `#${anonymous++}`, r);
   return [...byKey.values()];
 }

@@ -3,7 +3,7 @@
 // OperationOutcome that names the field. Real clients' quirks are smoothed here, once.
 import { z } from 'zod';
 import type { Resource } from '@medplum/fhirtypes';
-import { badRequest, OperationOutcomeError } from '../server/errors';
+import { badRequest, OperationOutcomeError } from '../common/outcomes';
 import type { HookRequest } from './types';
 
 const resourceLike = z.looseObject({ resourceType: z.string() });
@@ -69,8 +69,12 @@ export function draftOrders(request: HookRequest): Resource[] {
 
 /** The order's codes: ServiceRequest.code, MedicationRequest.medicationCodeableConcept. */
 export function orderCodes(order: Resource): { system: string; code: string }[] {
-  const concept =
-    (order as { code?: { coding?: unknown } }).code ?? (order as { medicationCodeableConcept?: { coding?: unknown } }).medicationCodeableConcept;
-  const coding = Array.isArray(concept?.coding) ? (concept.coding as { system?: string; code?: string }[]) : [];
-  return coding.filter((c) => c.code).map((c) => ({ system: c.system ?? '', code: c.code ?? '' }));
+  const o = order as { code?: unknown; medicationCodeableConcept?: unknown };
+  const concept = (o.code ?? o.medicationCodeableConcept) as { coding?: unknown } | null | undefined;
+  const coding: unknown[] = concept && typeof concept === 'object' && Array.isArray(concept.coding) ? concept.coding : [];
+  // A coding that is null or not an object (real clients have sent both) is no code at all.
+  return coding
+    .filter((c): c is { system?: unknown; code?: unknown } => c !== null && typeof c === 'object')
+    .filter((c) => typeof c.code === 'string' && c.code !== '')
+    .map((c) => ({ system: typeof c.system === 'string' ? c.system : '', code: c.code as string }));
 }

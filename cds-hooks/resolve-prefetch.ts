@@ -1,17 +1,17 @@
 // Stage 2 of the hook: resolve prefetch. Every usable prefetch value is flattened to resources (any
 // key, so clients that prefetch under their own keys — the Da Vinci CRD request generator — count);
-// each of our template keys that is missing, null or an OperationOutcome is fetched from fhirServer.
-// 412 only when the data cannot be had at all; a failing server is "technical trouble", not a 412.
+// each of our template keys that is missing, null or an OperationOutcome is fetched from fhirServer
+// within the hook call's FetchBudget. 412 only when the data cannot be had at all; a failing, slow or
+// oversized server is "technical trouble", not a 412.
 import type { Resource } from '@medplum/fhirtypes';
-import { allowedFhirBase, fetchAllPages, FhirTechnicalError, type FetchFn } from './fhir-fetch';
+import { allowedFhirBase, fetchAllPages, FhirTechnicalError, type FetchBudget, type FetchFn } from './fhir-fetch';
 import { dedupeResources, flattenResources, isUsablePrefetch, PREFETCH_TEMPLATES, replacePrefetchTokens } from './prefetch';
 import type { HookRequest } from './types';
 
 export interface ResolveOptions {
   fetch: FetchFn;
   allowlist: readonly string[];
-  sandboxFhirBase: string;
-  deadlineMs: number;
+  budget: FetchBudget;
 }
 
 export interface ResolvedRecord {
@@ -33,27 +33,15 @@ export async function resolvePrefetch(request: HookRequest, opts: ResolveOptions
     .filter((m): m is { key: string; query: string } => m.query !== undefined);
   if (missing.length === 0) return { resources: dedupeResources(resources), fetched: [] };
 
-  const base = allowedFhirBase(request.fhirServer, opts.allowlist, opts.sandboxFhirBase);
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), opts.deadlineMs);
-  try {
-    const results = await Promise.allSettled(
-      missing.map((m) =>
-        fetchAllPages(base, m.query, {
-          fetch: opts.fetch,
-          accessToken: request.fhirAuthorization?.access_token,
-          signal: controller.signal,
-        }),
-      ),
-    );
-    let trouble: string | undefined;
-    for (const result of results) {
-      if (result.status === 'fulfilled') resources.push(...result.value);
-      else trouble ??= result.reason instanceof FhirTechnicalError ? result.reason.message : 'the FHIR server could not be read';
-    }
-    return { resources: dedupeResources(resources), fetched: missing.map((m) => m.key), ...(trouble ? { trouble } : {}) };
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
+  const base = allowedFhirBase(request.fhirServer, opts.allowlist);
+  const results = await Promise.allSettled(
+    missing.map((m) => fetchAllPages(base, m.query, { fetch: opts.fetch, accessToken: request.fhirAuthorization?.access_token, budget: opts.budget })),
+  );
+  // The breach that stopped the call names the real cause; the other keys only saw an abort.
+  let trouble: string | undefined = opts.budget.breachError?.message;
+  for (const result of results) {
+    if (result.status === 'fulfilled') resources.push(...result.value);
+    else trouble ??= result.reason instanceof FhirTechnicalError ? result.reason.message : 'the FHIR server could not be read';
   }
+  return { resources: dedupeResources(resources), fetched: missing.map((m) => m.key), ...(trouble ? { trouble } : {}) };
 }

@@ -76,12 +76,27 @@ export interface CdsResponse {
   systemActions?: Action[];
 }
 
+export interface EvaluateOptions {
+  orders: Resource[];
+  asOf?: string;
+  /** The service's today (YYYY-MM-DD): an order dated later is judged as of today. */
+  today?: string;
+}
+
 /** What the engine gives the service; main.ts binds it to the loaded policy library. */
 export interface Engine {
-  evaluate(resources: Resource[], options: { orders: Resource[]; asOf?: string; today?: string }): Determination[];
+  evaluate(resources: Resource[], options: EvaluateOptions): Determination[];
   /** Whether any of these orders is one the engine decides on (nothing is fetched otherwise). */
   inScope(orders: Resource[]): boolean;
+  /** The order's in-scope code (what an indeterminate card names), or undefined when it is out of scope. */
+  inScopeCode(order: Resource): { system: string; code: string } | undefined;
   renderMarkdown(determination: Determination): string;
+  /**
+   * The same evaluation off the request thread, stopped when `ms` runs out (resolves undefined). The
+   * composition root provides it (server/engine-pool.ts); the hook uses it when it fetched the record,
+   * so evaluation sits inside the one deadline with the fetch.
+   */
+  evaluateWithin?(resources: Resource[], options: EvaluateOptions, ms: number): Promise<Determination[] | undefined>;
 }
 
 /** A prefetch key resolved: its resources, or why it could not be had. */

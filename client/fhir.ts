@@ -2,12 +2,14 @@
 //   startLaunch()  on launch.html: choose v2 or v1 scopes from the server's smart-configuration, then
 //                  FHIR.oauth2.authorize (EHR launch with `launch`+`iss`, standalone with `iss` only)
 //   connect()      on /app/: FHIR.oauth2.ready, then the launch context (patient, appContext, fhirContext)
-//   loadRecord()   every page of every search the determination needs, for the launch patient
+//   loadRecord()   every page of every search the determination needs, for the launch patient, kept
+//                  to that patient's own resources (client/own-record.ts)
 // Errors leave as AppErrors (client/errors.ts).
 import type { fhir4 } from './fhir-types';
 import FHIR from 'fhirclient';
 import { REQUIRED_TYPES, type AppConfig } from './config';
 import { AppError, toAppError } from './errors';
+import { ownRecord } from './own-record';
 import { missingReads, scopesFor } from './scopes';
 
 /** Resources per search page asked for (servers may return fewer; every page is read). */
@@ -214,8 +216,11 @@ export async function loadRecord(session: SmartSession, onProgress?: (done: numb
     if (org?.resourceType === 'Organization') resources.push(org);
     else warnings.push(`${ref}: the payer organisation could not be read; the payer is taken from Coverage.payor.display.`);
   }
-  counts.Organization = resources.filter((r) => r.resourceType === 'Organization').length;
-  return { patient, resources, warnings, counts };
+  const own = ownRecord(patientId, resources);
+  warnings.push(...own.warnings);
+  for (const type of Object.keys(counts)) counts[type] = own.resources.filter((r) => r.resourceType === type).length;
+  counts.Organization = own.resources.filter((r) => r.resourceType === 'Organization').length;
+  return { patient, resources: own.resources, warnings, counts };
 }
 
 /** Reads one resource for the evidence dialog when it is not already in the loaded record. */

@@ -6,7 +6,7 @@ export * from './model';
 export { loadLibrary, PolicyLoadError } from './library';
 export type { LibraryFile } from './library';
 export { determine } from './determine';
-export { anyInScope } from './orders';
+export { anyInScope, inScopeCode } from './orders';
 export { renderText, renderMarkdown } from './explain';
 export { careTimeline, CARE_LANES } from './timeline';
 export type { CareEvent, CareLane, PainPoint } from './timeline';

@@ -126,8 +126,16 @@ export function findOrders(lib: PolicyLibrary, given: readonly unknown[] | undef
   return [...out.values()];
 }
 
+const EMPTY: Records = { byRef: new Map(), conditions: [], otherConditions: 0, procedures: [], observations: [], medications: [], reports: [], coverages: [], deleted: [] };
+
+/** The order's in-scope code, as the engine reads it, or undefined when the engine does not decide on it. */
+export function inScopeCode(lib: PolicyLibrary, order: unknown): { system: string; code: string } | undefined {
+  if (!order || typeof order !== 'object') return undefined;
+  const o = readOrder(lib, order as Record<string, unknown>, EMPTY, true);
+  return o ? { system: o.ref.code.system, code: o.ref.code.code } : undefined;
+}
+
 /** Whether any of these resources is an order the engine decides on (so a CDS service knows whether to fetch the record at all). */
 export function anyInScope(lib: PolicyLibrary, orders: readonly unknown[]): boolean {
-  const empty: Records = { byRef: new Map(), conditions: [], otherConditions: 0, procedures: [], observations: [], medications: [], reports: [], coverages: [], deleted: [] };
-  return orders.some((o) => !!o && typeof o === 'object' && readOrder(lib, o as Record<string, unknown>, empty, true) !== undefined);
+  return orders.some((o) => inScopeCode(lib, o) !== undefined);
 }

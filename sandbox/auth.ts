@@ -7,7 +7,26 @@ import { createHash, randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import { authErrorPage, consentPage, type PickablePatient } from './consent-page';
-import { sanitiseScopes } from './scopes';
+import { parseClinicalScope, sanitiseScopes } from './scopes';
+
+/** Every parameter once, as a string: a doubled or structured parameter is malformed (RFC 6749 §3.1). */
+function singleParams(input: unknown): Record<string, string> | undefined {
+  if (!input || typeof input !== 'object') return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    if (typeof v !== 'string') return undefined;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** The scopes a registration lets a client have: clinical scopes of a level it is not registered for are dropped. */
+function allowedFor(client: ClientRegistration, scopes: string[]): string[] {
+  return scopes.filter((s) => {
+    const clinical = parseClinicalScope(s);
+    return !clinical || client.levels.includes(clinical.level);
+  });
+}
 
 export interface LaunchContext {
   patient: string;
@@ -48,7 +67,19 @@ interface Grant extends Partial<LaunchContext> {
   expires: number;
 }
 
+/**
+ * A registered client, as a real EHR keeps them: its exact redirect URIs, and which scope levels it may
+ * be granted (patient/ always; user/ and system/ only when listed).
+ */
+export interface ClientRegistration {
+  clientId: string;
+  redirectUris: string[];
+  levels: ('patient' | 'user' | 'system')[];
+}
+
 export interface SmartAuthOptions {
+  /** Registered clients; the SMART app is registered by the sandbox (sandbox/index.ts). */
+  clients: ClientRegistration[];
   /** The public origin plus any prefix, e.g. "http://localhost:3000". */
   publicBaseUrl: string;
   /** The FHIR base these tokens are for (the `aud` apps must send). */
@@ -212,11 +243,23 @@ export async function createSmartAuth(opts: SmartAuthOptions) {
   );
   router.get('/auth/jwks', cors, (_req, res) => res.json({ keys: [jwk] }));
 
+  const clientById = (id: string | undefined) => opts.clients.find((c) => c.clientId === id);
+
   router.get('/auth/authorize', (req, res) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = singleParams(req.query);
+    // Nothing about a malformed or unregistered request is trusted enough to redirect to: an error
+    // page, never a 303 to a URI this server did not register (no open redirect).
+    if (!q) {
+      res.status(400).type('html').send(authErrorPage('Invalid authorization request (invalid_request)', 'Each parameter may appear once.'));
+      return;
+    }
+    const client = clientById(q.client_id);
     const redirectUri = q.redirect_uri ?? '';
-    if (!q.client_id || !/^https?:\/\//.test(redirectUri)) {
-      res.status(400).type('html').send(authErrorPage('Invalid authorization request', 'The request needs a client_id and an absolute http(s) redirect_uri.'));
+    if (!client || !client.redirectUris.includes(redirectUri)) {
+      res
+        .status(400)
+        .type('html')
+        .send(authErrorPage('Invalid authorization request', 'The client_id is not registered here, or the redirect_uri is not exactly one it registered.'));
       return;
     }
     const state = q.state ?? '';
@@ -225,8 +268,8 @@ export async function createSmartAuth(opts: SmartAuthOptions) {
     if (!state) return fail('invalid_request', 'The state parameter is required.');
     if (trimSlash(q.aud ?? '') !== fhirBase) return fail('invalid_request', `aud must be this FHIR server: ${fhirBase}`);
     if (q.code_challenge_method !== 'S256' || !q.code_challenge) return fail('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256.');
-    const scope = sanitiseScopes(q.scope ?? '');
-    const base = { clientId: q.client_id, redirectUri, codeChallenge: q.code_challenge, expires: Date.now() + CODE_TTL_MS };
+    const scope = allowedFor(client, sanitiseScopes(q.scope ?? ''));
+    const base = { clientId: client.clientId, redirectUri, codeChallenge: q.code_challenge, expires: Date.now() + CODE_TTL_MS };
     if (q.launch) {
       const ctx = launches.get(q.launch);
       if (!ctx || ctx.expires < Date.now()) return fail('invalid_request', 'Unknown or expired launch. Launch the app again from the EHR.');
@@ -239,17 +282,17 @@ export async function createSmartAuth(opts: SmartAuthOptions) {
     pending.set(requestId, { ...base, scope, state, needsPatient });
     // The consent form's POST ends in a redirect to the app, which may live on another origin.
     res.set('Content-Security-Policy', `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${new URL(redirectUri).origin}; frame-ancestors 'none'`);
-    res.type('html').send(consentPage({ requestId, clientId: q.client_id, scopes: scope, needsPatient, patients: opts.patients() }));
+    res.type('html').send(consentPage({ requestId, clientId: client.clientId, scopes: scope, needsPatient, patients: opts.patients() }));
   });
 
   router.post('/auth/authorize/decision', express.urlencoded({ extended: false }), (req, res) => {
-    const body = req.body as Record<string, string | string[] | undefined>;
-    const request = pending.get(String(body.request ?? ''));
+    const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string | string[] | undefined>;
+    const request = typeof body.request === 'string' ? pending.get(body.request) : undefined;
     if (!request || request.expires < Date.now()) {
       res.status(400).type('html').send(authErrorPage('This sign-in has expired', 'The authorization request is unknown or older than five minutes.'));
       return;
     }
-    pending.delete(String(body.request));
+    pending.delete(body.request as string);
     if (body.decision !== 'approve') {
       return redirectWith(res, request.redirectUri, { error: 'access_denied', error_description: 'The user denied access.', state: request.state });
     }
@@ -267,7 +310,9 @@ export async function createSmartAuth(opts: SmartAuthOptions) {
   router.post('/auth/token', cors, express.urlencoded({ extended: false }), async (req, res) => {
     res.set('Cache-Control', 'no-store').set('Pragma', 'no-cache');
     try {
-      res.json(await exchange((req.body ?? {}) as Record<string, string | undefined>));
+      const params = req.is('application/x-www-form-urlencoded') ? singleParams(req.body) : undefined;
+      if (!params) throw new OAuthError('invalid_request', 'Send the token request as application/x-www-form-urlencoded, each parameter once.');
+      res.json(await exchange(params));
     } catch (err) {
       const e = err instanceof OAuthError ? err : new OAuthError('server_error', 'The token request failed.', 500);
       res.status(e.status).json({ error: e.error, error_description: e.description });
@@ -278,7 +323,9 @@ export async function createSmartAuth(opts: SmartAuthOptions) {
     if (p.grant_type === 'refresh_token') {
       const grant = refreshTokens.get(p.refresh_token ?? '');
       if (!grant) throw new OAuthError('invalid_grant', 'Unknown refresh token.');
-      if (p.client_id && p.client_id !== grant.clientId) throw new OAuthError('invalid_grant', 'The refresh token was issued to another client.');
+      // A public client identifies itself on refresh (RFC 6749 §6): only the client it was issued to may use it.
+      if (!p.client_id) throw new OAuthError('invalid_request', 'client_id is required to refresh a token.');
+      if (p.client_id !== grant.clientId) throw new OAuthError('invalid_grant', 'The refresh token was issued to another client.');
       refreshTokens.delete(p.refresh_token ?? '');
       return tokenResponseFor(grant);
     }

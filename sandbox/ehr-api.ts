@@ -11,7 +11,7 @@ import express, { type Request, type Response } from 'express';
 import type { SmartAuth } from './auth';
 import type { PickablePatient } from './consent-page';
 import { authErrorPage } from './consent-page';
-import { pageHeaders } from './serve-client';
+import { pageHeaders } from '../common/pages';
 
 export const CDS_SERVICE_ID = 'sij-medical-necessity';
 export const EHR_USER = 'Practitioner/sandbox-practitioner';
@@ -52,7 +52,25 @@ export function ehrRouter(opts: EhrOptions): express.Router {
     }
     res.sendFile(page);
   };
-  router.get(['/ehr', '/ehr/'], pageHeaders, sendPage);
+  // The EHR page's own session: a cookie set when the page is served, SameSite=Strict so no other site
+  // can send it, and required by every /ehr/api call. Without it nobody could use the sandbox's trusted
+  // CDS signing identity or register launches.
+  const sessions = new Set<string>();
+  const SESSION_COOKIE = 'sij_ehr_session';
+  router.get(['/ehr', '/ehr/'], pageHeaders, (req, res) => {
+    const session = randomUUID();
+    sessions.add(session);
+    res.cookie(SESSION_COOKIE, session, { httpOnly: true, sameSite: 'strict', path: '/ehr' });
+    sendPage(req, res);
+  });
+  router.use('/ehr/api', (req, res, next) => {
+    const cookie = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${SESSION_COOKIE}=`))?.slice(SESSION_COOKIE.length + 1);
+    if (!cookie || !sessions.has(cookie)) {
+      res.status(403).json({ error: 'access_denied', error_description: 'The sandbox EHR API is for the EHR page itself: open /ehr first.' });
+      return;
+    }
+    next();
+  });
 
   router.get('/ehr/api/config', (_req, res) => {
     res.json({ fhirBase: opts.fhirBase, cdsServiceUrl, appLaunchUrl, user: EHR_USER, patients: opts.patients() });
@@ -60,7 +78,7 @@ export function ehrRouter(opts: EhrOptions): express.Router {
 
   router.post('/ehr/api/sign', express.json({ limit: '2mb' }), async (req, res) => {
     const { patientId, order } = (req.body ?? {}) as { patientId?: string; order?: { resourceType?: string; id?: string } };
-    if (!patientId || !order || (order.resourceType !== 'ServiceRequest' && order.resourceType !== 'MedicationRequest')) {
+    if (typeof patientId !== 'string' || !opts.patients().some((p) => p.id === patientId) || !order || (order.resourceType !== 'ServiceRequest' && order.resourceType !== 'MedicationRequest')) {
       return badRequest(res, 'Send { patientId, order } where order is the draft ServiceRequest or MedicationRequest.');
     }
     const token = await opts.auth.issueToken({ clientId: 'sandbox-ehr-cds-client', scope: CDS_SCOPE, patient: patientId });

@@ -1,41 +1,29 @@
-// How server/main.ts (and the browser tests) put the SMART app and the embedded sandbox into the
-// service's process: the routers to mount and the CDS client issuer to trust. One function, so the
-// tests start exactly what `npm start` starts.
+// The sandbox as a layer on top of the product: what the composition root (server/compose.ts) mounts
+// when SANDBOX is on, and what it must trust and allow because of it. server/ reaches this module only
+// through a dynamic import, so production mode (SANDBOX=off) never loads any sandbox code.
 import type { RequestHandler } from 'express';
 import { createSandbox, type Sandbox } from './index';
-import { serveClient, type ClientConfig } from './serve-client';
 
 export interface EmbedOptions {
   publicBaseUrl: string;
-  /** false when SANDBOX=off: only the SMART app is served. */
-  sandbox: boolean;
-  client?: ClientConfig;
   patientDirs?: string[];
   tokenLifetimeSeconds?: number;
   requireAuth?: boolean;
   distDir?: string;
+  /** The SMART app's client id, registered with the sandbox's authorization server. */
+  appClientId?: string;
 }
 
 export interface Embedded {
-  routers: RequestHandler[];
-  /** Append to Config.trustedIssuers so the sandbox EHR's order-sign JWTs are accepted. */
-  trustedIssuers: { iss: string; jwks_url: string }[];
-  sandbox?: Sandbox;
+  router: RequestHandler;
+  /** The sandbox EHR's CDS client identity: trusted only while the sandbox runs. */
+  trustedIssuer: { iss: string; jwks_url: string };
+  /** The sandbox FHIR server's origin: allowed as a fhirServer only while the sandbox runs. */
+  fhirOrigin: string;
+  sandbox: Sandbox;
 }
 
-export async function prepareEmbedded(opts: EmbedOptions): Promise<Embedded> {
-  const routers: RequestHandler[] = [];
-  let sandbox: Sandbox | undefined;
-  if (opts.sandbox) {
-    sandbox = await createSandbox({
-      publicBaseUrl: opts.publicBaseUrl,
-      patientDirs: opts.patientDirs,
-      tokenLifetimeSeconds: opts.tokenLifetimeSeconds,
-      requireAuth: opts.requireAuth,
-      distDir: opts.distDir,
-    });
-    routers.push(sandbox.router);
-  }
-  routers.push(serveClient({ distDir: opts.distDir, config: opts.client }));
-  return { routers, trustedIssuers: sandbox ? [sandbox.auth.ehrClient] : [], sandbox };
+export async function prepareSandbox(opts: EmbedOptions): Promise<Embedded> {
+  const sandbox = await createSandbox(opts);
+  return { router: sandbox.router, trustedIssuer: sandbox.auth.ehrClient, fhirOrigin: new URL(sandbox.fhirBase).origin, sandbox };
 }

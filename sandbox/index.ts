@@ -7,11 +7,11 @@
 // It loads every patient bundle in test/fixtures/patients/ and sandbox/patients/ at start.
 import express from 'express';
 import { createFhirStore, type FhirStore } from './fhir-server';
-import { createSmartAuth, type SmartAuth } from './auth';
+import { createSmartAuth, type ClientRegistration, type SmartAuth } from './auth';
 import { ehrRouter } from './ehr-api';
 import { fhirGuard } from './fhir-guard';
 import { PATIENT_DIRS, sandboxBundles, summarisePatients } from './patients';
-import { DEFAULT_DIST_DIR } from './serve-client';
+import { DEFAULT_DIST_DIR } from '../common/pages';
 import type { PickablePatient } from './consent-page';
 
 export interface SandboxOptions {
@@ -25,6 +25,10 @@ export interface SandboxOptions {
   appLaunchUrl?: string;
   /** Where Vite built the client (default dist/client). */
   distDir?: string;
+  /** The SMART app's client id (SMART_CLIENT_ID), registered with redirect `${publicBaseUrl}/app/`. */
+  appClientId?: string;
+  /** More registered clients (tests, other apps to try against the sandbox). */
+  clients?: ClientRegistration[];
 }
 
 export interface Sandbox {
@@ -54,6 +58,8 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
   }
   const patients = summarisePatients(loaded);
   const auth = await createSmartAuth({
+    // The SMART app is registered like any client: exact redirect URI, patient-level scopes only.
+    clients: [{ clientId: opts.appClientId ?? 'sij-necessity', redirectUris: [`${base}/app/`], levels: ['patient'] }, ...(opts.clients ?? [])],
     publicBaseUrl: base,
     fhirBase,
     patients: () => patients,

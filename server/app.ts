@@ -12,8 +12,8 @@ import type { FetchFn } from '../cds-hooks/fhir-fetch';
 import { createJwtVerifier, type JwtVerifier } from '../cds-hooks/jwt';
 import type { Engine } from '../cds-hooks/types';
 import type { Config } from './config';
-import { normalizeError, notFound, outcome } from './errors';
-import type { Logger } from './logger';
+import { normalizeError, notFound, outcome } from '../common/outcomes';
+import type { Logger } from '../common/logger';
 
 export interface AppDeps {
   engine: Engine;
@@ -58,8 +58,8 @@ export function createApp(config: Config, deps: AppDeps): Express {
       logger: deps.logger,
       publicBaseUrl: config.publicBaseUrl,
       allowlist: config.fhirServerAllowlist,
-      sandboxFhirBase: config.sandboxFhirBase,
       deadlineMs: config.fhirDeadlineMs,
+      limits: config.fhirLimits,
       verifier: config.cdsAuth === 'off' ? undefined : (deps.jwtVerifier ?? createJwtVerifier({ trustedIssuers: config.trustedIssuers, replay: deps.feedbackStore })),
       newUuid: deps.newUuid ?? randomUUID,
       now: deps.now ?? (() => new Date()),

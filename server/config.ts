@@ -2,14 +2,17 @@
 // other module receives as a value (createApp(config, deps)). Nothing else reads process.env.
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_FETCH_LIMITS, type FetchLimits } from '../cds-hooks/fhir-fetch';
+import type { TrustedIssuer } from '../cds-hooks/jwt';
 
 const trustedIssuer = z.object({ iss: z.string().min(1), jwks_url: z.url() });
-export type TrustedIssuer = z.infer<typeof trustedIssuer>;
+export type { TrustedIssuer };
 
 const origin = z.url().transform((u) => new URL(u).origin);
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).optional(),
   PUBLIC_BASE_URL: z.url().optional(),
   CDS_AUTH: z.enum(['on', 'off']).default('on'),
   CDS_TRUSTED_ISSUERS: z
@@ -32,6 +35,11 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   FEEDBACK_DB_PATH: z.string().min(1).default('./data/feedback.db'),
   FHIR_DEADLINE_MS: z.coerce.number().int().positive().default(4000),
+  FHIR_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(DEFAULT_FETCH_LIMITS.maxResponseBytes),
+  FHIR_MAX_CALL_BYTES: z.coerce.number().int().positive().default(DEFAULT_FETCH_LIMITS.maxCallBytes),
+  FHIR_MAX_REQUESTS: z.coerce.number().int().positive().default(DEFAULT_FETCH_LIMITS.maxRequests),
+  ISSUED_CARD_RETENTION_DAYS: z.coerce.number().positive().default(90),
+  CLIENT_DIST_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SANDBOX: z.enum(['on', 'off']).default('on'),
   SMART_CLIENT_ID: z.string().min(1).optional(),
@@ -41,18 +49,26 @@ const envSchema = z.object({
 
 export interface Config {
   port: number;
+  /** Interface to listen on: loopback while the sandbox (anonymous, synthetic data) runs, all otherwise. */
+  host: string;
   /** The public origin + path prefix this service is reached at; JWT `aud` and card links are built from it. */
   publicBaseUrl: string;
   cdsAuth: 'on' | 'off';
   trustedIssuers: TrustedIssuer[];
   /** Origins of FHIR servers the service may call back (CDS Hooks fhirServer). */
   fhirServerAllowlist: string[];
-  /** The embedded sandbox FHIR server (`${publicBaseUrl}/fhir`): its origin is always allowed. */
+  /** Where the embedded sandbox FHIR server is (`${publicBaseUrl}/fhir`) when SANDBOX is on. */
   sandboxFhirBase: string;
   databaseUrl?: string;
   feedbackDbPath: string;
   /** Total time budget for fetching missing prefetch data from fhirServer. */
   fhirDeadlineMs: number;
+  /** Byte and request caps on the fallback read, per response and per hook call. */
+  fhirLimits: FetchLimits;
+  /** Issued cards (the determinations behind feedback) older than this are deleted. */
+  issuedCardRetentionDays: number;
+  /** Where the built SMART app is served from (default dist/client). */
+  clientDistDir?: string;
   logLevel: string;
   /** The embedded sandbox (FHIR server, SMART authorization, EHR page) in this process. */
   sandbox: boolean;
@@ -77,6 +93,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   return Object.freeze({
     port: e.PORT,
+    host: e.HOST ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
     publicBaseUrl,
     cdsAuth: e.CDS_AUTH,
     trustedIssuers: e.CDS_TRUSTED_ISSUERS,
@@ -85,6 +102,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     databaseUrl: e.DATABASE_URL,
     feedbackDbPath: e.FEEDBACK_DB_PATH,
     fhirDeadlineMs: e.FHIR_DEADLINE_MS,
+    fhirLimits: { maxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES, maxCallBytes: e.FHIR_MAX_CALL_BYTES, maxRequests: e.FHIR_MAX_REQUESTS },
+    issuedCardRetentionDays: e.ISSUED_CARD_RETENTION_DAYS,
+    clientDistDir: e.CLIENT_DIST_DIR,
     logLevel: e.LOG_LEVEL,
     sandbox,
     smartClient: { clientId: e.SMART_CLIENT_ID, scope: e.SMART_SCOPE },

@@ -1,67 +1,28 @@
-// A deliberately small Markdown renderer for CDS card `detail` (GitHub-flavoured subset: headings,
-// paragraphs, bullet and numbered lists, bold, italics, code, links). It builds React elements, never
-// HTML strings, so nothing in a card can inject markup or script; links must be http(s).
-import type { ReactNode } from 'react';
+// Card `detail` as an EHR renders it, with markdown-it (CommonMark, well kept) instead of a hand-written
+// parser: raw HTML off, so markup in a card is shown as text; no linkify, so a bare URL stays text;
+// links only to http(s) (markdown-it's validateLink already refuses javascript:, vbscript:, data: and
+// file:; this narrows it to the two schemes a card link may use), opened in a new tab with
+// rel="noopener noreferrer". Escaped brackets stay brackets: markdown-it honours backslash escapes.
+import MarkdownIt from 'markdown-it';
 
-const INLINE = /(\*\*[^*]+\*\*|__[^_]+__|\*[^*\s][^*]*\*|_[^_\s][^_]*_|`[^`]+`|\[[^\]]+\]\([^)\s]+\))/g;
+const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
 
-function inline(text: string, key: string): ReactNode[] {
-  return text.split(INLINE).map((part, i) => {
-    const k = `${key}-${i}`;
-    if (/^(\*\*|__)/.test(part) && part.length > 4) return <strong key={k}>{inline(part.slice(2, -2), k)}</strong>;
-    if (/^`/.test(part) && part.length > 2) return <code key={k}>{part.slice(1, -1)}</code>;
-    const link = /^\[([^\]]+)\]\(([^)\s]+)\)$/.exec(part);
-    if (link) {
-      const [, label = '', href = ''] = link;
-      return /^https?:\/\//i.test(href) ? (
-        <a key={k} href={href} target="_blank" rel="noreferrer noopener">
-          {label}
-        </a>
-      ) : (
-        <span key={k}>{label}</span>
-      );
-    }
-    if (/^[*_]/.test(part) && part.length > 2 && /[*_]$/.test(part)) return <em key={k}>{inline(part.slice(1, -1), k)}</em>;
-    return part;
-  });
+markdown.validateLink = (url: string) => /^https?:\/\//i.test(url.trim());
+
+const renderLinkOpen = markdown.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+  const token = tokens[idx]!;
+  token.attrSet('target', '_blank');
+  token.attrSet('rel', 'noopener noreferrer');
+  return renderLinkOpen(tokens, idx, options, env, self);
+};
+
+/** The HTML for card markdown; safe to insert: markdown-it escapes all text and raw HTML is off. */
+export function renderCardMarkdown(source: string): string {
+  return markdown.render(source);
 }
 
 export function Markdown({ source }: { source: string }) {
-  const blocks: ReactNode[] = [];
-  const lines = source.replace(/\r\n/g, '\n').split('\n');
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i] ?? '';
-    const key = `b${i}`;
-    if (!line.trim()) {
-      i++;
-      continue;
-    }
-    const heading = /^(#{1,4})\s+(.*)$/.exec(line);
-    if (heading) {
-      const level = Math.min((heading[1] ?? '#').length + 2, 6);
-      const Tag = `h${level}` as 'h3';
-      blocks.push(<Tag key={key}>{inline(heading[2] ?? '', key)}</Tag>);
-      i++;
-      continue;
-    }
-    const listType = /^\s*[-*+]\s+/.test(line) ? 'ul' : /^\s*\d+[.)]\s+/.test(line) ? 'ol' : undefined;
-    if (listType) {
-      const items: ReactNode[] = [];
-      const marker = listType === 'ul' ? /^\s*[-*+]\s+/ : /^\s*\d+[.)]\s+/;
-      while (i < lines.length && marker.test(lines[i] ?? '')) {
-        items.push(<li key={`${key}-${i}`}>{inline((lines[i] ?? '').replace(marker, ''), `${key}-${i}`)}</li>);
-        i++;
-      }
-      blocks.push(listType === 'ul' ? <ul key={key}>{items}</ul> : <ol key={key}>{items}</ol>);
-      continue;
-    }
-    const para: string[] = [];
-    while (i < lines.length && (lines[i] ?? '').trim() && !/^(#{1,4}\s|\s*[-*+]\s|\s*\d+[.)]\s)/.test(lines[i] ?? '')) {
-      para.push((lines[i] ?? '').trim());
-      i++;
-    }
-    blocks.push(<p key={key}>{inline(para.join(' '), key)}</p>);
-  }
-  return <div className="markdown">{blocks}</div>;
+  // markdown-it output with html off: no markup from the card survives, so this HTML is ours.
+  return <div className="markdown" dangerouslySetInnerHTML={{ __html: renderCardMarkdown(source) }} />;
 }

@@ -1,5 +1,5 @@
 // Browser-test harness: builds the client once per test file (into its own temp dir, so parallel
-// files never race), starts the real server in-process on port 0 exactly as server/main.ts wires it
+// files never race), starts the real server in-process on port 0 exactly as server/main.ts composes it
 // (CDS service + embedded sandbox + SMART app, CDS JWTs verified), and launches Debian's Chromium
 // headless. Nothing leaves loopback.
 import http from 'node:http';
@@ -10,14 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { anyInScope, determine, renderMarkdown } from '../../criteria';
-import { createFeedbackStore } from '../../cds-hooks/feedback-store';
-import type { Engine } from '../../cds-hooks/types';
-import { createApp } from '../../server/app';
 import { parseConfig } from '../../server/config';
-import { createLogger } from '../../server/logger';
-import { loadLibraryFromDisk } from '../../server/policy-files';
-import { prepareEmbedded, type Embedded } from '../../sandbox/embed';
+import { compose, type Composed } from '../../server/compose';
+import { createLogger } from '../../common/logger';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOTS = path.join(ROOT, 'test-results/screenshots');
@@ -41,37 +36,26 @@ export async function buildClient(): Promise<string> {
 
 export interface TestServer {
   base: string;
-  embedded: Embedded;
+  composed: Composed;
   close(): Promise<void>;
 }
 
+/** Exactly what `npm start` composes (server/compose.ts), on 127.0.0.1:0, with the client built into distDir. */
 export async function startServer(opts: { distDir: string; tokenLifetimeSeconds?: number }): Promise<TestServer> {
-  const server = http.createServer();
+  const server = http.createServer({ keepAliveTimeout: 65_000 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'sij-server-'));
-  const config = parseConfig({ PORT: '0', PUBLIC_BASE_URL: base, LOG_LEVEL: 'silent', FEEDBACK_DB_PATH: path.join(tmp, 'feedback.db') });
-  const library = loadLibraryFromDisk();
-  const engine: Engine = { evaluate: (resources, options) => determine(library, resources, options), inScope: (orders) => anyInScope(library, orders), renderMarkdown };
-  const feedbackStore = await createFeedbackStore({ sqlitePath: config.feedbackDbPath });
-  const embedded = await prepareEmbedded({
-    publicBaseUrl: base,
-    sandbox: true,
-    distDir: opts.distDir,
-    tokenLifetimeSeconds: opts.tokenLifetimeSeconds,
-  });
-  const app = createApp(
-    { ...config, trustedIssuers: [...config.trustedIssuers, ...embedded.trustedIssuers] },
-    { engine, feedbackStore, logger: createLogger({ level: 'silent' }), mount: (a) => embedded.routers.forEach((r) => a.use(r)) },
-  );
-  server.on('request', app);
+  const config = parseConfig({ PORT: '0', PUBLIC_BASE_URL: base, LOG_LEVEL: 'silent', FEEDBACK_DB_PATH: path.join(tmp, 'feedback.db'), CLIENT_DIST_DIR: opts.distDir });
+  const composed = await compose(config, createLogger({ level: 'silent' }), { tokenLifetimeSeconds: opts.tokenLifetimeSeconds });
+  server.on('request', composed.app);
   return {
     base,
-    embedded,
+    composed,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await feedbackStore.close();
+      await composed.close();
       rmSync(tmp, { recursive: true, force: true });
     },
   };

@@ -29,9 +29,11 @@ async function freshPage(): Promise<Page> {
 
 /** What the sandbox EHR page does before opening the app: register a launch, then open launch.html. */
 async function ehrLaunch(patientId: string, appContext?: string): Promise<void> {
+  // As the EHR page does: its session cookie first (the EHR API refuses calls without it).
+  const cookie = (await fetch(`${server.base}/ehr`)).headers.get('set-cookie')!.split(';')[0]!;
   const res = await fetch(`${server.base}/ehr/api/launch`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', cookie },
     body: JSON.stringify({ patientId, appContext }),
   });
   const { launch, iss } = (await res.json()) as { launch: string; iss: string };

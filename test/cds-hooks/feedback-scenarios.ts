@@ -86,4 +86,78 @@ export function feedbackScenarios(label: string, open: () => Promise<{ options: 
     expect(await again.firstUse(`${key}-other`, exp)).toBe(true);
     await again.close();
   });
+
+  it(`${label}: a retried POST of the same feedback is stored once; an outcomeTimestamp that is not ISO 8601 is a 400`, async () => {
+    const { options } = await open();
+    const app = await startApp(options);
+    try {
+      const issued = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), prefetch: fullPrefetch }));
+      const card = issued.body.cards[0].uuid;
+      const body = { feedback: [{ card, outcome: 'overridden', overrideReason: { userComment: 'x', reason: { code: 'patient-informed', system: 'urn:sij-necessity:override-reason' } }, outcomeTimestamp: '2025-06-01T10:00:00Z' }] };
+      expect((await app.post(`${SERVICE_URL_PATH}/feedback`, body)).status).toBe(200);
+      // The same entry again, its keys in another order: still the same entry.
+      const reordered = { feedback: [{ outcomeTimestamp: '2025-06-01T10:00:00Z', overrideReason: { reason: { system: 'urn:sij-necessity:override-reason', code: 'patient-informed' }, userComment: 'x' }, outcome: 'overridden', card }] };
+      expect((await app.post(`${SERVICE_URL_PATH}/feedback`, reordered)).status).toBe(200);
+      expect(await app.store.feedbackFor(card)).toHaveLength(1);
+      const later = { feedback: [{ ...body.feedback[0], outcomeTimestamp: '2025-06-01T11:00:00Z' }] };
+      expect((await app.post(`${SERVICE_URL_PATH}/feedback`, later)).status).toBe(200);
+      expect(await app.store.feedbackFor(card)).toHaveLength(2);
+      for (const ts of ['yesterday', '2025-06-01', '2025-06-01T10:00:00', '2025-13-01T10:00:00Z']) {
+        const bad = await app.post(`${SERVICE_URL_PATH}/feedback`, { feedback: [{ card, outcome: 'accepted', outcomeTimestamp: ts }] });
+        expect(bad.status, ts).toBe(400);
+        expect(JSON.stringify(bad.body)).toContain('ISO 8601');
+      }
+      expect(await app.store.feedbackFor(card)).toHaveLength(2);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it(`${label}: an accepted suggestion must be one of the card's own, else 422 and nothing is stored`, async () => {
+    const { options } = await open();
+    const app = await startApp(options);
+    try {
+      const issued = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), prefetch: fullPrefetch }));
+      const cards = issued.body.cards as any[];
+      const withSuggestion = cards.find((c) => c.suggestions?.length);
+      expect(withSuggestion).toBeDefined();
+      const other = cards.find((c) => c !== withSuggestion)!;
+      const own = withSuggestion.suggestions[0].uuid;
+      for (const id of ['00000000-0000-4000-8000-000000000001', own]) {
+        const res = await app.post(`${SERVICE_URL_PATH}/feedback`, { feedback: [{ card: other.uuid, outcome: 'accepted', acceptedSuggestions: [{ id }], outcomeTimestamp: '2025-06-01T10:00:00Z' }] });
+        expect(res.status).toBe(422);
+        expectValid(operationOutcomeProblems(res.body));
+      }
+      expect(await app.store.feedbackFor(other.uuid)).toHaveLength(0);
+      const ok = await app.post(`${SERVICE_URL_PATH}/feedback`, { feedback: [{ card: withSuggestion.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: own }], outcomeTimestamp: '2025-06-01T10:00:00Z' }] });
+      expect(ok.status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it(`${label}: issued cards are kept compactly, and those no feedback answers are deleted after the retention period`, async () => {
+    const { options } = await open();
+    const app = await startApp(options);
+    try {
+      const issued = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), prefetch: fullPrefetch }));
+      const [answered, unanswered] = issued.body.cards as any[];
+      await app.post(`${SERVICE_URL_PATH}/feedback`, { feedback: [{ card: answered.uuid, outcome: 'accepted', outcomeTimestamp: '2025-06-01T10:00:00Z' }] });
+      const [stored] = await app.store.feedbackFor(answered.uuid);
+      const kept = JSON.stringify(stored!.issued.determination);
+      const full = JSON.stringify(answered.extension['medical-necessity']);
+      expect(kept.length).toBeLessThan(full.length / 2); // the determination's gist, not the card
+      expect(JSON.parse(kept)).toMatchObject({ outcome: answered.extension['medical-necessity'].outcome, policy: { id: answered.extension['medical-necessity'].policy.id } });
+
+      // Ninety days on: the unanswered card goes, the answered one stays with its feedback.
+      const purged = await app.store.purgeIssuedBefore(new Date(Date.now() + 1000).toISOString());
+      expect(purged).toBeGreaterThanOrEqual(1);
+      expect((await app.store.issuedSuggestions('sij-medical-necessity', [answered.uuid, unanswered.uuid])).has(unanswered.uuid)).toBe(false);
+      expect(await app.store.feedbackFor(answered.uuid)).toHaveLength(1);
+      const late = await app.post(`${SERVICE_URL_PATH}/feedback`, { feedback: [{ card: unanswered.uuid, outcome: 'accepted', outcomeTimestamp: '2025-06-01T10:00:00Z' }] });
+      expect(late.status).toBe(422);
+    } finally {
+      await app.close();
+    }
+  });
 }

@@ -6,22 +6,23 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Resource } from '@medplum/fhirtypes';
-import { anyInScope, determine, renderMarkdown } from '../../criteria';
+import { anyInScope, determine, inScopeCode, renderMarkdown } from '../../criteria';
 import { createFeedbackStore, type FeedbackStore } from '../../cds-hooks/feedback-store';
 import type { Engine } from '../../cds-hooks/types';
 import { createApp, type AppDeps } from '../../server/app';
 import { parseConfig, type Config } from '../../server/config';
-import { createLogger, type Logger } from '../../server/logger';
+import { createLogger, type Logger } from '../../common/logger';
 import { loadLibraryFromDisk } from '../../server/policy-files';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const SERVICE_URL_PATH = '/cds-services/sij-medical-necessity';
+const KEEP_ALIVE_MS = 65_000;
 
 let library: ReturnType<typeof loadLibraryFromDisk> | undefined;
 export function realEngine(): Engine {
   library ??= loadLibraryFromDisk();
   const lib = library;
-  return { evaluate: (resources, options) => determine(lib, resources, options), inScope: (orders) => anyInScope(lib, orders), renderMarkdown };
+  return { evaluate: (resources, options) => determine(lib, resources, options), inScope: (orders) => anyInScope(lib, orders), inScopeCode: (order) => inScopeCode(lib, order), renderMarkdown };
 }
 
 export interface FetchCall {
@@ -53,7 +54,9 @@ export function tempDbPath(): string {
 }
 
 export async function startApp(opts: StartOptions = {}): Promise<TestApp> {
-  const server = http.createServer();
+  // Idle keep-alive sockets outlive the client's (undici closes its own after 4 s): on a loaded machine
+  // the server closing first raced a request onto a dying socket (ECONNRESET).
+  const server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_MS });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = parseConfig({ CDS_AUTH: 'off', FEEDBACK_DB_PATH: tempDbPath(), PUBLIC_BASE_URL: base, ...opts.env });

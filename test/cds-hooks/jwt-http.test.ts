@@ -1,5 +1,6 @@
 // CDS client JWTs (CDS Hooks 2.0 "Trusting CDS Clients"), signed for real with jose against a JWKS
-// served by a real HTTP server on 127.0.0.1. Every refusal is a bare 401.
+// served by a real HTTP server on 127.0.0.1. Every refusal is a 401 whose OperationOutcome says only
+// "Unauthorized": the reason goes to the log, never to the caller.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,10 @@ import { cdsResponseProblems, expectValid } from './contract';
 import { hookRequest, SERVICE_URL_PATH, startApp, type TestApp } from './harness';
 import { ADA, adaOrders } from './patients';
 
+import { unauthorized } from '../../common/outcomes';
+
+/** What every refused token gets: one shape, whatever the reason. */
+const UNAUTHORIZED = unauthorized();
 const ISS = 'https://ehr.example.org';
 let jwksServer: http.Server;
 let jwksUrl: string;
@@ -103,10 +108,10 @@ describe('CDS client JWT', () => {
     ['garbage', async () => 'Bearer not.a.jwt'],
   ];
   for (const [name, make] of refusals) {
-    it(`${name} → bare 401, and the service keeps serving`, async () => {
+    it(`${name} → 401 with the same bare Unauthorized OperationOutcome, and the service keeps serving`, async () => {
       const res = await call(await make());
       expect(res.status).toBe(401);
-      expect(res.text).toBe('');
+      expect(res.body).toEqual(UNAUTHORIZED);
       expect((await call(`Bearer ${await token()}`)).status).toBe(200);
     });
   }
@@ -116,7 +121,7 @@ describe('CDS client JWT', () => {
     expect((await call(`Bearer ${t}`)).status).toBe(200);
     const replay = await call(`Bearer ${t}`);
     expect(replay.status).toBe(401);
-    expect(replay.text).toBe('');
+    expect(replay.body).toEqual(UNAUTHORIZED);
   });
 
   it('the feedback endpoint is protected too (its own URL is the audience)', async () => {

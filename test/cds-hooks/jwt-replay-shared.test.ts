@@ -52,6 +52,6 @@ describe('jti replay across worker processes', () => {
     expect(accepted.status).toBe(200);
     const replayed = await second.post(SERVICE_URL_PATH, body, { authorization: `Bearer ${token}` });
     expect(replayed.status).toBe(401);
-    expect(replayed.text).toBe('');
+    expect(replayed.body?.issue?.[0]?.code).toBe('login');
   });
 });

@@ -23,7 +23,8 @@ async function prefetchFor(patientId: string): Promise<Record<string, unknown>> 
 }
 
 beforeAll(async () => {
-  fhir = await startFhirServer({ bundles: [adaRecord] });
+  // Pages of at most 20, whatever _count the service asks for, so the fallback must follow next links.
+  fhir = await startFhirServer({ bundles: [adaRecord], maxCount: 20 });
   app = await startApp({ env: { FHIR_SERVER_ALLOWLIST: new URL(fhir.url).origin } });
 });
 afterAll(async () => {

@@ -72,3 +72,52 @@ describe('when the EHR\'s FHIR server misbehaves (a separate process)', () => {
     }, 20_000);
   }
 });
+
+describe('the fallback read is bounded (a separate misbehaving process)', () => {
+  const LIMITS = { FHIR_MAX_RESPONSE_BYTES: String(2 * 1024 * 1024), FHIR_MAX_CALL_BYTES: String(4 * 1024 * 1024), FHIR_MAX_REQUESTS: '30' };
+  let app: TestApp;
+  const servers = new Map<string, { url: string; child: ChildProcess }>();
+  beforeAll(async () => {
+    for (const mode of ['endless-body', 'huge-page', 'endless']) servers.set(mode, await misbehaving(mode));
+    app = await startApp({ env: { ...LIMITS, FHIR_SERVER_ALLOWLIST: [...servers.values()].map((s) => new URL(s.url).origin).join(',') } });
+  });
+  afterAll(async () => {
+    for (const s of servers.values()) s.child.kill('SIGKILL');
+    await app.close();
+  });
+  const stats = async (mode: string) => (await fetch(`${new URL(servers.get(mode)!.url).origin}/__stats`)).json() as Promise<{ requests: number; bytes: number }>;
+  const outcomes = (body: any) => body.cards.map((c: any) => c.extension['medical-necessity'].outcome);
+
+  it('an endless body is read only up to the per-call byte cap: indeterminate/technical, and memory stays bounded', async () => {
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const res = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), fhirServer: servers.get('endless-body')!.url }));
+    clearInterval(sampler);
+    expect(res.status).toBe(200);
+    expect(outcomes(res.body)).toEqual(['indeterminate', 'indeterminate']);
+    expect(coveredOf(res.body)).toEqual([['indeterminate', 'technical'], ['indeterminate', 'technical']]);
+    expect(res.body.cards[0].detail).toMatch(/larger than/);
+    // The server writes as fast as the sockets take it: the cap, plus what loopback buffers hold for
+    // ten connections. Unbounded, it was gigabytes within the deadline.
+    const sent = (await stats('endless-body')).bytes;
+    expect(sent).toBeLessThan(128 * 1024 * 1024);
+    expect(peak - before).toBeLessThan(256 * 1024 * 1024);
+  }, 30_000);
+
+  it('a page larger than the per-response cap is refused from its Content-Length: indeterminate/technical', async () => {
+    const res = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), fhirServer: servers.get('huge-page')!.url }));
+    expect(res.status).toBe(200);
+    expect(outcomes(res.body)).toEqual(['indeterminate', 'indeterminate']);
+    expect(res.body.cards[0].detail).toMatch(/larger than 2097152 bytes/);
+  }, 30_000);
+
+  it('endless same-origin next links stop at the per-call request cap, not 100 pages for each missing key', async () => {
+    const before = (await stats('endless')).requests;
+    const res = await app.post(SERVICE_URL_PATH, hookRequest({ patientId: ADA, orders: adaOrders(), fhirServer: servers.get('endless')!.url }));
+    expect(res.status).toBe(200);
+    expect(outcomes(res.body)).toEqual(['indeterminate', 'indeterminate']);
+    const made = (await stats('endless')).requests - before;
+    expect(made).toBeLessThanOrEqual(30 + 10); // the cap, plus requests already in flight for the other keys
+  }, 30_000);
+});

@@ -19,7 +19,7 @@ beforeAll(async () => {
   server = http.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  sandbox = await createSandbox({ publicBaseUrl: base });
+  sandbox = await createSandbox({ publicBaseUrl: base, clients: [{ clientId: 'test-app', redirectUris: [REDIRECT], levels: ['patient'] }] });
   fhir = sandbox.fhirBase;
   const app = express();
   app.use(sandbox.router);

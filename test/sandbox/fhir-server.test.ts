@@ -181,3 +181,40 @@ describe('compartment search fast path', () => {
     }
   });
 });
+
+describe('POST [type]/_search', () => {
+  // The CDS Hooks sandbox (a real client) fetches its prefetch with POST _search. The server once
+  // ignored a POST search's parameters and returned every patient's resources.
+  it('has GET\'s semantics, with a form body and with query parameters, for every parameter the prefetch templates use', async () => {
+    const dir = path.join(REPO_ROOT, 'test/fixtures/patients');
+    const bundles = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Bundle);
+    const s = await startFhirServer({ bundles });
+    try {
+      const { PREFETCH_TEMPLATES } = await import('../../cds-hooks/prefetch');
+      const searches = Object.values(PREFETCH_TEMPLATES).filter((t) => t.includes('?'));
+      let compared = 0;
+      let nonEmpty = 0;
+      for (const id of ['seed000-patient', 'seed002-patient', 'met27096oh-patient']) {
+        for (const template of searches) {
+          const [type, query] = template.replace('{{context.patientId}}', id).split('?') as [string, string];
+          const result = async (res: Response) => {
+            const b = (await res.json()) as Bundle;
+            return { total: b.total, ids: (b.entry ?? []).map((e) => `${e.resource!.resourceType}/${e.resource!.id}`).sort() };
+          };
+          const viaGet = await result(await fetch(`${s.url}/${type}?${query}`));
+          const viaForm = await result(await fetch(`${s.url}/${type}/_search`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: query }));
+          const viaQuery = await result(await fetch(`${s.url}/${type}/_search?${query}`, { method: 'POST' }));
+          expect(viaForm, `${type}?${query}`).toEqual(viaGet);
+          expect(viaQuery, `${type}?${query}`).toEqual(viaGet);
+          expect(viaGet.ids.every((i) => i.startsWith('Organization/') || bundles.some((b) => b.entry!.some((e) => `${e.resource!.resourceType}/${e.resource!.id}` === i && JSON.stringify(e.resource).includes(id) )))).toBe(true);
+          compared++;
+          if (viaGet.ids.length > 0) nonEmpty++;
+        }
+      }
+      expect(compared).toBe(3 * searches.length);
+      expect(nonEmpty).toBeGreaterThan(compared / 2); // the comparisons are of real results, not empty pages
+    } finally {
+      await s.close();
+    }
+  });
+});

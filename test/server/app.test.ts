@@ -2,7 +2,7 @@
 // errors as OperationOutcome without stack traces, and logs without tokens or patient data.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../server/logger';
+import { createLogger } from '../../common/logger';
 import { operationOutcomeProblems, expectValid } from '../cds-hooks/contract';
 import { hookRequest, realEngine, SERVICE_URL_PATH, startApp, type TestApp } from '../cds-hooks/harness';
 import { ADA, adaFullPrefetch, adaOrders } from '../cds-hooks/patients';

@@ -1,6 +1,9 @@
-// The server's one error currency, after Medplum's outcomes.ts: factories that build a FHIR
-// OperationOutcome, an error class that carries one, one status map, and one normalising step at the
-// HTTP boundary. Callers see the outcome; stack traces go to the log only.
+// The one error currency, after Medplum's outcomes.ts, in a leaf that server/, cds-hooks/ and sandbox/
+// all use (and that imports none of them): factories that build a FHIR OperationOutcome, an error class
+// that carries one, one status map, and one normalising step at the HTTP boundary. Callers see the
+// outcome; stack traces go to the log only. Medplum's own outcomes were the other option; ours adds the
+// CDS Hooks statuses (412 incomplete, 413 too-long, 422 processing, 503 transient) its map leaves out.
+import { getStatus as medplumStatus } from '@medplum/core';
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 
 export type IssueCode = OperationOutcomeIssue['code'];
@@ -46,7 +49,8 @@ export const allOk = outcome('information', 'informational', 'All OK');
 export const badRequest = (text: string, expression?: string) =>
   outcome('error', 'invalid', text, expression ? [expression] : undefined);
 export const notFound = (text = 'Not found') => outcome('error', 'not-found', text);
-export const unauthorized = () => outcome('error', 'login', 'Unauthorized');
+export const unauthorized = (text = 'Unauthorized') => outcome('error', 'login', text);
+export const forbidden = (text: string) => outcome('error', 'forbidden', text);
 export const payloadTooLarge = (text: string) => outcome('error', 'too-long', text);
 /** 412: the service cannot get the FHIR data it needs, by prefetch or by fetching (CDS Hooks 2.0 §HTTP response). */
 export const preconditionFailed = (text: string) => outcome('error', 'incomplete', text);
@@ -54,7 +58,16 @@ export const unprocessable = (text: string) => outcome('error', 'processing', te
 export const serverError = () => outcome('error', 'exception', 'Internal server error');
 export const unavailable = (text: string) => outcome('error', 'transient', text);
 
+/** True for the all-OK outcome a handler returns with its response. */
+export const isOk = (o: OperationOutcome): boolean => getStatus(o) < 400;
+
+/**
+ * The one status map. Outcomes made by Medplum's FHIR router (the sandbox server) carry an `id` such
+ * as "created" or "gone" that their status is read from, by Medplum's own map; ours carry none and map
+ * by issue code.
+ */
 export function getStatus(o: OperationOutcome): number {
+  if (o.id) return medplumStatus(o);
   const code = o.issue?.[0]?.code;
   return (code && STATUS_BY_CODE[code]) ?? 500;
 }

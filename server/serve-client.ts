@@ -1,13 +1,11 @@
 // Serves the Vite-built SMART app: /launch.html (the SMART launch URL), /app/ (the app itself, the
 // redirect URI) and /app-config.js (runtime configuration: client id and scopes, from the server's
-// config, so one build works against any EHR). Mounted whether or not the sandbox is on.
+// config, so one build works against any EHR). Part of the product, not the sandbox: mounted by the
+// composition root (server/compose.ts) whether or not the sandbox is on.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Response } from 'express';
-
-/** Where `vite build` puts the client (vite.config.ts). */
-export const DEFAULT_DIST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
+import { DEFAULT_DIST_DIR, pageHeaders } from '../common/pages';
 
 export interface ClientConfig {
   clientId?: string;
@@ -19,28 +17,6 @@ const notBuilt = (res: Response) =>
     .status(503)
     .type('text/plain')
     .send('The SMART app is not built. Run "npm run build" (or "npm start", which builds first) and reload.');
-
-/**
- * The pages this project serves to browsers get their own CSP (replacing helmet's default): the app
- * must reach whatever FHIR server launched it (connect-src *), and EHRs commonly embed SMART apps in
- * an iframe (frame-ancestors *). Scripts stay same-origin only.
- */
-export const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  'connect-src *',
-  "object-src 'none'",
-  "base-uri 'self'",
-  'frame-ancestors *',
-].join('; ');
-
-export const pageHeaders: express.RequestHandler = (_req, res, next) => {
-  res.set('Content-Security-Policy', PAGE_CSP);
-  res.removeHeader('X-Frame-Options');
-  next();
-};
 
 export function serveClient(opts: { distDir?: string; config?: ClientConfig } = {}): express.Router {
   const dist = opts.distDir ?? DEFAULT_DIST_DIR;

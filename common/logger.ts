@@ -1,4 +1,5 @@
-// The process logger (pino). Redaction is configured here once so that tokens, authorization headers,
+// The process logger (pino), in the shared leaf beside outcomes.ts so cds-hooks/ and sandbox/ need
+// nothing of server/. Redaction is configured here once so that tokens, authorization headers,
 // request bodies and patient data never reach the log, whichever module logs.
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
@@ -33,7 +34,7 @@ export const REDACT_PATHS = [
 
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   const config: LoggerOptions = {
-    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    level: options.level ?? 'info',
     redact: { paths: REDACT_PATHS, remove: true },
     // Serialise only what identifies a request, never its query string (it can carry patient ids).
     serializers: {
