@@ -1,5 +1,6 @@
 // Dependency rules, checked in `npm test` (npm run depcheck): the engine imports nothing else of the
-// project, and no module depends on itself through a cycle. Type-only imports count too.
+// project, the CDS Hooks service never imports the server or the sandbox that mount it, and no module
+// depends on itself through a cycle. Type-only imports count too.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -23,6 +24,13 @@ module.exports = {
       comment: 'The engine may use zod and fhirpath (Node-only, left out of the browser build) and nothing else from npm.',
       from: { path: '^criteria/' },
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], pathNot: 'node_modules/(zod|fhirpath)/' },
+    },
+    {
+      name: 'services-do-not-import-the-server',
+      severity: 'error',
+      comment: 'The composition root is at the edge: server/ mounts cds-hooks/, cds-hooks/ and common/ never import server/ or the sandbox.',
+      from: { path: '^(cds-hooks|common)/' },
+      to: { path: '^(server|sandbox|client|cli)/' },
     },
     {
       name: 'no-unresolvable',

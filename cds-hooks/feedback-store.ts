@@ -176,12 +176,3 @@ export function withRetention(store: FeedbackStore, retentionDays: number | unde
     },
   };
 }
-
-export async function createFeedbackStore(opts: { databaseUrl?: string; sqlitePath: string; retentionDays?: number }): Promise<FeedbackStore> {
-  if (opts.databaseUrl) {
-    const { createPgFeedbackStore } = await import('./feedback-store-pg');
-    return withRetention(unavailableWhenDown(await createPgFeedbackStore(opts.databaseUrl)), opts.retentionDays);
-  }
-  const { createSqliteFeedbackStore } = await import('./feedback-store-sqlite');
-  return withRetention(unavailableWhenDown(createSqliteFeedbackStore(opts.sqlitePath)), opts.retentionDays);
-}

@@ -5,7 +5,8 @@
 // the browser tests both start exactly this.
 import type { Express } from 'express';
 import { anyInScope, determine, inScopeCode, renderMarkdown } from '../criteria';
-import { createFeedbackStore, type FeedbackStore } from '../cds-hooks/feedback-store';
+import type { FeedbackStore } from '../cds-hooks/feedback-store';
+import { createFeedbackStore } from '../cds-hooks/open-feedback-store';
 import type { Engine } from '../cds-hooks/types';
 import type { Logger } from '../common/logger';
 import { createApp } from './app';

@@ -46,7 +46,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 /** Forks the workers, replaces any that exits unexpectedly, and stops them all on SIGINT/SIGTERM. */
 async function supervise(config: Config, logger: Logger): Promise<void> {
   // Create the database (schema, WAL) once, before several workers open it at the same moment.
-  const { createFeedbackStore } = await import('../cds-hooks/feedback-store');
+  const { createFeedbackStore } = await import('../cds-hooks/open-feedback-store');
   await (await createFeedbackStore({ databaseUrl: config.databaseUrl, sqlitePath: config.feedbackDbPath })).close();
   let stopping = false;
   let quickDeaths = 0;

@@ -1,6 +1,6 @@
 // Feedback stored in the embedded SQLite database (the default).
 import { describe, expect, it } from 'vitest';
-import { createFeedbackStore } from '../../cds-hooks/feedback-store';
+import { createFeedbackStore } from '../../cds-hooks/open-feedback-store';
 import { createSqliteFeedbackStore } from '../../cds-hooks/feedback-store-sqlite';
 import { feedbackScenarios } from './feedback-scenarios';
 import { tempDbPath } from './harness';

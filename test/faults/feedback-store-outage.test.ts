@@ -2,7 +2,7 @@
 // a 503 OperationOutcome saying nothing was stored (and order-sign still answers); once it is back,
 // the same feedback is accepted and stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFeedbackStore } from '../../cds-hooks/feedback-store';
+import { createFeedbackStore } from '../../cds-hooks/open-feedback-store';
 import { startPgCluster, type PgCluster } from '../cds-hooks/postgres-cluster';
 import { adaFullPrefetch, adaOrders, ADA } from '../cds-hooks/patients';
 import { hookRequest, SERVICE_URL_PATH, startApp, type TestApp } from '../cds-hooks/harness';
