@@ -89,7 +89,7 @@ export function ageOn(birthDate: string | undefined, asOf: string): string {
   return `${age} y`;
 }
 
-/** "verified" claims are cited plainly; [U] claims say they rest on summaries (DOMAIN.md). */
+/** "verified" claims are cited plainly; U claims say they rest on secondary summaries. */
 export function confidenceNote(c: { confidence: 'S' | 'P' | 'U'; verified: boolean }): string {
   if (!c.verified || c.confidence === 'U') return 'per secondary summaries (unverified)';
   return c.confidence === 'S' ? 'stated in a source determination' : 'read in the published source';

@@ -46,8 +46,12 @@ export function dateSpan(value: unknown): DateSpan | undefined {
     const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
     return { first: `${y}-${mo}-01`, last: `${y}-${mo}-${String(last).padStart(2, '0')}` };
   }
+  // A real calendar day (not 2025-02-30), checked without building a Date: this runs for every dated entry.
+  const dayNumber = Number(d);
+  const daysInMonth = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (dayNumber < 1 || dayNumber > daysInMonth) return undefined;
   const day = `${y}-${mo}-${d}`;
-  return isoDate(day) ? { first: day, last: day } : undefined;
+  return { first: day, last: day };
 }
 
 /** The calendar day of a FHIR date or dateTime as written (its own time zone), when it names one day; the first day of a coarser span. */

@@ -13,6 +13,7 @@ import type { ConditionRec, ObservationRec, Records } from './records';
 import { describeSession, sessionsOf, type Session } from './sessions';
 import { affirmed } from './negation';
 import { clip } from './text';
+import { classOf, inAny } from './match';
 
 export interface FactContext {
   lib: PolicyLibrary;
@@ -34,13 +35,13 @@ const label = (c: { code?: { coding?: { code?: string; display?: string }[]; tex
   return `${coding?.code ?? ''} ${words}`.trim() + (c.date ? ` (${c.date})` : '');
 };
 
-const matchesAny = (lib: PolicyLibrary, ids: readonly string[], c: ConditionRec) => ids.some((id) => lib.valueSet(id).has(c.code, { sites: c.sites }));
+const matchesAny = (lib: PolicyLibrary, ids: readonly string[], c: ConditionRec) => inAny(lib, c, ids);
 const conditionsIn = (ctx: FactContext, ids: readonly string[], status: ConditionRec['status']) =>
   ctx.records.conditions.filter((c) => c.status === status && !c.history && (!c.date || c.date <= ctx.asOf) && matchesAny(ctx.lib, ids, c));
 const dxEvidence = (c: ConditionRec, note: string, value = c.status) =>
   evidenceOf(c, c.resourceType === 'AllergyIntolerance' ? 'allergyCode' : 'conditionCode', { value, note });
 const observationsIn = (ctx: FactContext, ids: readonly string[]) =>
-  ctx.records.observations.filter((o) => o.final && o.date !== undefined && o.date <= ctx.asOf && ids.some((id) => ctx.lib.valueSet(id).has(o.code)));
+  ctx.records.observations.filter((o) => o.final && o.date !== undefined && o.date <= ctx.asOf && inAny(ctx.lib, o, ids));
 const latestFirst = <T extends { date?: string; instant?: number }>(a: T, b: T) => (b.date ?? '').localeCompare(a.date ?? '') || (b.instant ?? 0) - (a.instant ?? 0);
 /** The session's entries, with the relief read for each merged into its own entry, then the other entries the relief came from. */
 function sessionEvidence(ctx: FactContext, s: Session, note?: string): Evidence[] {
@@ -231,7 +232,7 @@ const latestScore = kind({
     })
     .strict(),
   compute(p, ctx, spec) {
-    const sites = p.sites ? ctx.lib.valueSet(p.sites) : undefined;
+    const sites = p.sites;
     const blocks = p.blockFamilies ? sessionsOf(ctx.lib, ctx.records, p.blockFamilies, ctx.asOf) : [];
     const all = observationsIn(ctx, p.valueSets).filter((o) => o.value !== undefined && o.value >= 0 && o.value <= 10);
     const afterBlock = (o: ObservationRec) =>
@@ -243,7 +244,7 @@ const latestScore = kind({
         const sameDay = all.filter((x) => x.date === o.date && x.partOf.length === 0);
         return sameDay.length > 1 && sameDay[0] !== o;
       });
-    const current = all.filter((o) => o.partOf.length === 0 && !(sites && o.sites.length > 0 && !sites.has(o.sites)) && !afterBlock(o)).sort(latestFirst);
+    const current = all.filter((o) => o.partOf.length === 0 && !(sites && o.sites.length > 0 && !ctx.lib.valueSet(sites).has(o.sites)) && !afterBlock(o)).sort(latestFirst);
     const last = current[0];
     if (!last) {
       return all.length > 0
@@ -259,7 +260,7 @@ const positiveFindings = kind({
   params: z.object({ valueSets: strings }).strict(),
   compute(p, ctx, spec) {
     const tests = observationsIn(ctx, p.valueSets)
-      .map((o) => ({ o, cls: p.valueSets.map((id) => ctx.lib.valueSet(id).match(o.code)?.cls).find(Boolean) ?? o.text.toLowerCase() }))
+      .map((o) => ({ o, cls: classOf(ctx.lib, o, p.valueSets) ?? o.text.toLowerCase() }))
       .filter((t) => t.o.positive !== undefined);
     if (tests.length === 0) return fact(undefined, `No ${spec.label.toLowerCase()} recorded`);
     // The latest result of each manoeuvre decides it.
@@ -284,7 +285,7 @@ const careSpan = kind({
   compute(p, ctx, spec) {
     const therapy = sessionsOf(ctx.lib, ctx.records, p.therapies, ctx.asOf);
     const meds = p.medications
-      ? ctx.records.medications.filter((m) => m.start && m.start <= ctx.asOf && p.medications!.some((id) => ctx.lib.valueSet(id).has(m.code)))
+      ? ctx.records.medications.filter((m) => m.start && m.start <= ctx.asOf && inAny(ctx.lib, m, p.medications!))
       : [];
     const items = [
       ...therapy.map((s) => ({ start: s.date, end: s.entries.map((e) => e.end).filter(Boolean).sort().at(-1) ?? s.date, evidence: sessionEvidence(ctx, s) })),
@@ -382,7 +383,7 @@ const distinctClasses = kind({
   compute(p, ctx, spec) {
     const meds = ctx.records.medications
       .filter((m) => m.start && m.start <= ctx.asOf)
-      .map((m) => ({ m, cls: p.medications.map((id) => ctx.lib.valueSet(id).match(m.code)?.cls).find(Boolean) }))
+      .map((m) => ({ m, cls: classOf(ctx.lib, m, p.medications) }))
       .filter((x): x is { m: (typeof x)['m']; cls: string } => !!x.cls);
     if (meds.length === 0) return fact(undefined, `No ${spec.label.toLowerCase()} in the record`);
     const classes = [...new Set(meds.map((x) => x.cls))];

@@ -31,7 +31,7 @@ import {
   type TriggerSpec,
   type ValueSetMatcher,
 } from './model';
-import { compileValueSet, normaliseCode, TEXT_PATTERN_URL, type ValueSetJson, type Vocabulary } from './valueset';
+import { CLASS_URL, compileValueSet, normaliseCode, TEXT_PATTERN_URL, type ValueSetJson, type Vocabulary } from './valueset';
 
 export type { PolicyLibrary };
 
@@ -336,9 +336,21 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
     raw.set(vs.id, { file, vs: vs as never });
   }
   const valueSets = new Map<string, ValueSetMatcher>();
+  // Per system, per code: asked for every coding of every entry, so answered from a cache after the first time.
+  const knownCache = new Map<string, Map<string, boolean>>();
   const vocab: Vocabulary = {
     canonical: canonicalSystem,
-    known: (s, code) => known.has(`${s}|${code}`) || (knownPrefixes.get(s)?.some((p) => code.startsWith(p)) ?? false),
+    known: (s, code) => {
+      let bySystem = knownCache.get(s);
+      if (!bySystem) knownCache.set(s, (bySystem = new Map()));
+      let k = bySystem.get(code);
+      if (k === undefined) {
+        k = known.has(`${s}|${code}`) || (knownPrefixes.get(s)?.some((p) => code.startsWith(p)) ?? false);
+        if (bySystem.size > 50_000) bySystem.clear();
+        bySystem.set(code, k);
+      }
+      return k;
+    },
     valueSet: (id) => valueSets.get(id)!,
   };
   for (const [id, { vs }] of raw) valueSets.set(id, compileValueSet(vs, vocab));
@@ -560,6 +572,16 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
 
   const unions = new Map<string, ValueSetMatcher>();
   const unionsByArray = new WeakMap<readonly string[], ValueSetMatcher>();
+  const includesOf = (id: string, cls?: string) => {
+    const entry = raw.get(id);
+    if (!entry) throw new Error(`value set "${id}" is not loaded`);
+    // The set-level text pattern travels as one more include, so the union matches what each set matches.
+    const setPattern = entry.vs.extension?.filter((e) => e.url === TEXT_PATTERN_URL) ?? [];
+    const includes = [...entry.vs.compose.include, ...(setPattern.length ? [{ extension: setPattern }] : [])];
+    // For classification each include carries its set's id as its class, in the caller's order.
+    return cls === undefined ? includes : includes.map((inc) => ({ ...inc, extension: [...(inc.extension ?? []).filter((e) => e.url !== CLASS_URL), { url: CLASS_URL, valueCode: cls }] }));
+  };
+  const classifiers = new WeakMap<readonly string[], ValueSetMatcher>();
   return {
     policies: payerPolicies,
     pathway,
@@ -586,18 +608,16 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
       const key = ids.join('+');
       union = unions.get(key);
       if (!union) {
-        const include = ids.flatMap((id) => {
-          const entry = raw.get(id);
-          if (!entry) throw new Error(`value set "${id}" is not loaded`);
-          // The set-level text pattern travels as one more include, so the union matches what each set matches.
-          const setPattern = entry.vs.extension?.filter((e) => e.url === TEXT_PATTERN_URL) ?? [];
-          return [...entry.vs.compose.include, ...(setPattern.length ? [{ extension: setPattern }] : [])];
-        });
-        union = compileValueSet({ id: key, compose: { include } }, vocab);
+        union = compileValueSet({ id: key, compose: { include: ids.flatMap((id) => includesOf(id)) } }, vocab);
         unions.set(key, union);
       }
       unionsByArray.set(ids, union);
       return union;
+    },
+    classify(ids, concepts, entry) {
+      let c = classifiers.get(ids);
+      if (!c) classifiers.set(ids, (c = compileValueSet({ id: `classify:${ids.join('+')}`, compose: { include: ids.flatMap((id) => includesOf(id, id)) } }, vocab)));
+      return c.match(concepts, entry)?.cls;
     },
   };
 }

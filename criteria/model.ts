@@ -381,7 +381,8 @@ export interface ConceptMatch {
 
 /** What else an entry says besides its code: its other words (a note, a report's conclusion) and its body sites. */
 export interface EntryContext {
-  text?: string;
+  /** The entry's other words; a function when they cost something to gather and may not be needed. */
+  text?: string | (() => string);
   sites?: ConceptLike[];
 }
 
@@ -515,6 +516,8 @@ export interface PolicyLibrary {
   valueSet(id: string): ValueSetMatcher;
   /** One matcher for the union of several value sets: a cheap first test before asking each. */
   anyOf(ids: readonly string[]): ValueSetMatcher;
+  /** The first of these value sets (in the order given) the concept belongs to, in one pass. */
+  classify(ids: readonly string[], concepts: ConceptLike | ConceptLike[] | undefined, entry?: EntryContext): string | undefined;
   /** Canonical code-system URL for a system written as a URL or an OID. */
   canonicalSystem(system: string | undefined): string | undefined;
   /** Payer policies indexed by the rule keys they address. */

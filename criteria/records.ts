@@ -160,10 +160,9 @@ interface Reader {
   out: Records;
 }
 
-/** The family a procedure-like entry belongs to: the first bound family (by priority) it matches. */
+/** The family a procedure-like entry belongs to: the first bound family (by priority) it matches, in one pass. */
 function familyOf(lib: PolicyLibrary, concept: ConceptLike, words: () => string, sites: ConceptLike[]): string | undefined {
-  if (!lib.anyOf(FAMILY_IDS.get(lib)!).has(concept, { text: words(), sites })) return undefined;
-  return lib.families.find((f) => lib.valueSet(f.id).has(concept, { text: words(), sites }))?.id;
+  return lib.classify(FAMILY_IDS.get(lib)!, concept, { text: words, sites });
 }
 const FAMILY_IDS = new WeakMap<PolicyLibrary, string[]>();
 
@@ -306,6 +305,12 @@ function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): vo
     const { value, unit } = numberOf(source);
     const valueText = textOf(readStrings('observationString', source), component === undefined ? readStrings('observationNote', source) : []) || undefined;
     const rangeHigh = readFirst<number>('observationRangeHigh', source);
+    const interpretation = readStrings('observationInterpretation', source);
+    // A plain score has no positive or negative reading; only a finding, a test or a flagged result does.
+    const positive =
+      value !== undefined && interpretation.length === 0 && rangeHigh === undefined
+        ? undefined
+        : positiveOf(interpretation, readFirst<boolean>('observationBoolean', source), readConcept('observationConcept', source), valueText ?? '');
     return {
       ref,
       resourceType: 'Observation',
@@ -318,7 +323,7 @@ function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): vo
       value,
       unit,
       valueText,
-      positive: positiveOf(readStrings('observationInterpretation', source), readFirst<boolean>('observationBoolean', source), readConcept('observationConcept', source), valueText ?? ''),
+      positive: positive ?? (value !== undefined && rangeHigh !== undefined ? value > rangeHigh : undefined),
       sites,
       partOf,
       ...(component !== undefined ? { component } : {}),

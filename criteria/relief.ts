@@ -11,6 +11,7 @@ import { evidenceOf } from './evidence';
 import { mentions, sentences } from './negation';
 import type { ObservationRec, ProcedureRec, Records, Relief } from './records';
 import { clip } from './text';
+import { matchOf } from './match';
 
 const RELIEF_WORD = /\b(?:relie(?:f|ved)|improve(?:d|ment)?|reduc(?:ed|tion)|decrease(?:d)?|better|resolution)\b/i;
 const DRUG_WORD =
@@ -117,8 +118,7 @@ export function durationWeeksFromText(text: string): { weeks: number; quote: str
 const linkedTo = (proc: ProcedureRec) => (o: ObservationRec) => o.partOf.some((p) => p === proc.ref || p.endsWith(`/${proc.ref}`));
 
 function fromReliefObservation(lib: PolicyLibrary, proc: ProcedureRec, records: Records, weeks?: number): Relief | undefined {
-  const vs = lib.valueSet(lib.reading.reliefObservations);
-  for (const o of records.observations.filter(linkedTo(proc)).filter((o) => o.final && vs.has(o.code))) {
+  for (const o of records.observations.filter(linkedTo(proc)).filter((o) => o.final && matchOf(lib, o, lib.reading.reliefObservations))) {
     const quantity = o.value !== undefined && (o.unit === undefined || /%|percent/i.test(o.unit)) ? o.value : undefined;
     const written = quantity === undefined && o.valueText ? percentageOf(o.valueText) : undefined;
     const pct = quantity ?? written?.pct;
@@ -142,9 +142,9 @@ function fromReliefObservation(lib: PolicyLibrary, proc: ProcedureRec, records: 
 }
 
 function fromScores(lib: PolicyLibrary, proc: ProcedureRec, records: Records, weeks?: number): Relief | undefined {
-  const scale = lib.valueSet(lib.reading.painScores);
   const sameDay = records.observations.filter(
-    (o) => o.final && o.value !== undefined && scale.has(o.code) && (linkedTo(proc)(o) || (o.partOf.length === 0 && o.date !== undefined && o.date === proc.date)),
+    (o) =>
+      o.final && o.value !== undefined && (linkedTo(proc)(o) || (o.partOf.length === 0 && o.date !== undefined && o.date === proc.date)) && matchOf(lib, o, lib.reading.painScores),
   );
   if (sameDay.length < 2) return undefined;
   const sorted = [...sameDay].sort((a, b) => (a.instant ?? 0) - (b.instant ?? 0));

@@ -7,6 +7,7 @@ import type { PolicyLibrary } from './model';
 import { extractRecords } from './records';
 import { attachRelief } from './relief';
 import { sessionsOf } from './sessions';
+import { matchOf } from './match';
 
 export const CARE_LANES = ['diagnosis', 'conservative', 'injection', 'rfa', 'imaging'] as const;
 export type CareLane = (typeof CARE_LANES)[number];
@@ -71,13 +72,12 @@ export function careTimeline(lib: PolicyLibrary, resources: readonly unknown[], 
   }
   for (const c of records.conditions) {
     if (c.status !== 'active' || c.history || !c.date) continue;
-    const dx = PAIN_DIAGNOSES.find((id) => lib.valueSet(id).has(c.code, { sites: c.sites }));
+    const dx = PAIN_DIAGNOSES.find((id) => matchOf(lib, c, id));
     if (dx) events.push({ reference: c.ref, lane: 'diagnosis', start: c.date, label: c.text, kind: lib.valueSet(dx).title });
   }
   events.sort((a, b) => a.start.localeCompare(b.start));
-  const scale = lib.valueSet(lib.reading.painScores);
   const pain = records.observations
-    .filter((o) => o.date && o.value !== undefined && scale.has(o.code))
+    .filter((o) => o.date && o.value !== undefined && matchOf(lib, o, lib.reading.painScores))
     .map((o) => ({ reference: o.ref, date: o.date!, score: o.value! }))
     .sort((a, b) => a.date.localeCompare(b.date));
   return { events, pain };

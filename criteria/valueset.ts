@@ -62,8 +62,17 @@ export function toConcept(value: unknown): ConceptLike | undefined {
   return { coding, text: str(v.text) };
 }
 
-/** ICD-10-CM and CPT codes compare without dots and case. */
-export const normaliseCode = (code: string): string => code.replace(/\./g, '').trim().toUpperCase();
+const normalised = new Map<string, string>();
+/** ICD-10-CM and CPT codes compare without dots and case. Codes repeat across a record: each is normalised once. */
+export const normaliseCode = (code: string): string => {
+  let n = normalised.get(code);
+  if (n === undefined) {
+    n = code.replace(/\./g, '').trim().toUpperCase();
+    if (normalised.size > 50_000) normalised.clear();
+    normalised.set(code, n);
+  }
+  return n;
+};
 
 export interface ValueSetJson {
   id: string;
@@ -139,7 +148,7 @@ export function compileValueSet(vs: ValueSetJson, vocab: Vocabulary = PLAIN_VOCA
 
   const match = (concepts: ConceptLike | ConceptLike[] | undefined, entry?: EntryContext): ConceptMatch | undefined => {
     const list = concepts === undefined ? [] : Array.isArray(concepts) ? concepts : [concepts];
-    const words = () => [...list.flatMap(conceptTexts), entry?.text ?? ''].join('. ');
+    const words = () => [...list.flatMap(conceptTexts), typeof entry?.text === 'function' ? entry.text() : (entry?.text ?? '')].join('. ');
     let decided = false;
     for (const concept of list) {
       for (const coding of concept.coding ?? []) {
