@@ -102,3 +102,22 @@ describe('diagnoses', () => {
     expect(facts([])('radiculopathy').value).toBeUndefined();
   });
 });
+
+describe('orders', () => {
+  const lib2 = loadLibraryFromDisk();
+  it('J1100 signed on its own is judged with the record\'s draft injection, and only J1100 is returned', async () => {
+    const { loadPersona, resourcesOf } = await import('../support/fixtures');
+    const { determine } = await import('../../criteria');
+    const record = resourcesOf(loadPersona('inflammatory-sacroiliitis-27096'));
+    const j1100 = record.find((r) => r.resourceType === 'MedicationRequest' && r.status === 'draft')!;
+    const ds = determine(lib2, record.filter((r) => r !== j1100), { orders: [j1100], today: '2026-12-01' });
+    expect(ds.map((d) => d.order.code.code)).toEqual(['J1100']);
+    expect(ds[0]!.criteria[0]!.text).toContain('27096');
+    expect(ds[0]!.outcome).toBe(determine(lib2, record, { codes: ['27096'], today: '2026-12-01' })[0]!.outcome);
+  });
+  it('J1100 with no procedure to follow, in the request or the record, gets no determination', async () => {
+    const { determine } = await import('../../criteria');
+    const drug = { resourceType: 'MedicationRequest', id: 'm1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { coding: [{ system: 'https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets', code: 'J1100' }] } };
+    expect(determine(lib2, [{ resourceType: 'Patient', id: 'p' }], { orders: [drug] })).toEqual([]);
+  });
+});
