@@ -62,7 +62,7 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
     sandboxRouter = embedded.router;
     sandbox = { fhirBase: embedded.sandbox.fhirBase, loadErrors: embedded.sandbox.loadErrors, auth: embedded.sandbox.auth };
   }
-  const client = serveClient({ distDir: config.clientDistDir, config: config.smartClient });
+  const client = serveClient({ distDir: config.clientDistDir, config: { ...config.smartClient, letter: config.letter } });
   const app = createApp(effective, {
     engine,
     feedbackStore,

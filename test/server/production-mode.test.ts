@@ -78,7 +78,8 @@ describe('SANDBOX=off (production mode)', () => {
       expect(res.status, page).toBe(200);
       expect(await res.text()).toMatch(/<html/i);
     }
-    expect(await (await fetch(`${base}/app-config.js`)).text()).toMatch(/SMART_APP_CONFIG/);
+    // The letterhead is runtime configuration too (config/letter.json unless LETTER_CONFIG names another).
+    expect(await (await fetch(`${base}/app-config.js`)).text()).toMatch(/SMART_APP_CONFIG = \{.*"letter":\{"organisation":"Example Health Partners"/);
   });
 
   it('serves nothing of the sandbox: /fhir, /auth and /ehr are 404', async () => {
