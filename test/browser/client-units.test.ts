@@ -1,11 +1,14 @@
-// Pure parts of the SMART app, without a browser: scope fallback and checking, and the timeline's
-// reading of relief after a block.
+// Pure parts of the SMART app, without a browser: scope fallback and checking, the timeline's reading
+// of relief after a block and its layout (nothing overlaps, at a phone's width or a desktop's).
 import { describe, expect, it } from 'vitest';
 import { canRead, missingReads, scopesFor, toV1 } from '../../client/scopes';
 import { buildTimeline } from '../../client/timeline';
 import { loadLibraryFromDisk } from '../../server/policy-files';
 import { DEFAULT_SCOPE } from '../../client/config';
 import type { fhir4 } from '../../client/fhir-types';
+import { COMPACT_BELOW, layoutTimeline, overlaps } from '../../client/timeline-layout';
+import { largePatientBundle } from '../../sandbox/large-patient';
+import { loadPersona, resourcesOf } from '../support/fixtures';
 
 describe('scopes', () => {
   it('a server without permission-v2 gets v1 .read scopes; identity scopes pass through', () => {
@@ -49,5 +52,55 @@ describe('timeline', () => {
     const relief = Object.fromEntries(t.events.map((e) => [e.reference, e.relief]));
     expect(relief).toEqual({ 'Procedure/a': 80, 'Procedure/b': 75, 'Procedure/c': 80 });
     expect(t.events.every((e) => e.lane === 'injection')).toBe(true);
+  });
+});
+
+describe('timeline layout', () => {
+  const library = loadLibraryFromDisk();
+  const records = {
+    seed000: resourcesOf(loadPersona('seed000-neurectomy-aetna')),
+    large: largePatientBundle().entry!.map((e) => e.resource!),
+  };
+  const order = { reference: 'ServiceRequest/x', authoredOn: '2025-11-17', label: 'this order' };
+
+  for (const [name, resources] of Object.entries(records)) {
+    for (const width of [358, 960]) {
+      it(`${name} at ${width} px: no two markers of a lane touch, no label covers another label or a marker, everything inside the width`, () => {
+        const layout = layoutTimeline(buildTimeline(library, resources, order), width)!;
+        expect(layout.compact).toBe(width < COMPACT_BELOW);
+        const marks = layout.marks.filter((m) => m.kind !== 'span');
+        for (const lane of new Set(marks.map((m) => m.lane))) {
+          const inLane = marks.filter((m) => m.lane === lane);
+          for (const [i, a] of inLane.entries()) for (const b of inLane.slice(i + 1)) expect(overlaps(a.box, b.box), `${lane}: ${a.title} / ${b.title}`).toBe(false);
+        }
+        const labels = [...layout.labels, ...layout.ticks.map((t) => t.label), ...(layout.pain?.values ?? []), ...layout.lanes.map((l) => l.label)];
+        for (const [i, a] of labels.entries()) {
+          for (const b of labels.slice(i + 1)) expect(overlaps(a.box, b.box), `"${a.text}" / "${b.text}"`).toBe(false);
+          for (const m of marks) expect(overlaps(a.box, m.box), `"${a.text}" / ${m.title}`).toBe(false);
+          expect(a.box.x).toBeGreaterThanOrEqual(0);
+          expect(a.box.x + a.box.w).toBeLessThanOrEqual(layout.width);
+        }
+        for (const m of marks) expect(m.box.x + m.box.w).toBeLessThanOrEqual(layout.width);
+      });
+    }
+  }
+
+  it('the pain row has a 0–10 scale and writes each score by its dot where it fits', () => {
+    const layout = layoutTimeline(buildTimeline(library, records.seed000, order), 960)!;
+    expect(layout.pain!.scale.map((s) => s.label.text)).toEqual(['0', '5', '10']);
+    const scores = layout.pain!.points.map((p) => String(p.score));
+    expect(layout.pain!.values.length).toBeGreaterThan(0);
+    expect(layout.pain!.values.every((v) => scores.includes(v.text))).toBe(true);
+    // 10 sits above 0.
+    expect(layout.pain!.scale[2]!.y).toBeLessThan(layout.pain!.scale[0]!.y);
+  });
+
+  it('a run of weekly therapy sessions becomes counted markers, their counts adding up to the sessions', () => {
+    const data = buildTimeline(library, records.large, order);
+    const sessions = data.events.filter((e) => e.lane === 'conservative' && !e.end).length;
+    const layout = layoutTimeline(data, 358)!;
+    const drawn = layout.marks.filter((m) => m.lane === 'conservative' && m.kind !== 'span');
+    expect(drawn.some((m) => m.kind === 'cluster')).toBe(true);
+    expect(drawn.reduce((n, m) => n + m.events.length, 0)).toBe(sessions);
   });
 });
