@@ -46,11 +46,11 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     await page.waitForURL(/\/app\//, { timeout: 30_000 });
     await page.locator('.outcome').first().waitFor({ timeout: 30_000 });
     expect(new URL(page.url()).searchParams.has('code')).toBe(false); // fhirclient cleaned the redirect
-    await expect(page.locator('.toolbar-title').innerText()).resolves.toContain('ServiceRequest/seed000-order-1');
+    await expect(page.locator('.toolbar-title').innerText()).resolves.toMatch(/Determination for CPT 64772 · Transection or avulsion/);
     await expect(page.locator('.outcome-label').first().innerText()).resolves.toBe('Not medically necessary');
     await expect(page.locator('.patient-name').innerText()).resolves.toContain('Marguerite');
     await expect(page.locator('.policy-title').first().innerText()).resolves.toMatch(/Aetna Clinical Policy Bulletin 0016/);
-    await expect(page.locator('.policy-why').first().innerText()).resolves.toMatch(/Coverage\/seed000-coverage/);
+    await expect(page.locator('.policy-why').first().innerText()).resolves.toMatch(/Aetna · commercial plan · member id AET-SYN-000001/);
     expect(await page.locator('.criterion').count()).toBeGreaterThan(0);
     expect(await page.locator('.status-chip').count()).toBeGreaterThan(0);
     // Seed 000's reasons: lumbar-only diagnosis, RFA skipped, pain generators not differentiated.
@@ -101,7 +101,7 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     await page.emulateMedia({ media: 'print' });
     await expect(page.locator('.letter').isVisible()).resolves.toBe(true);
     await expect(page.locator('main.review').isVisible()).resolves.toBe(false);
-    await expect(page.locator('.letter').innerText()).resolves.toMatch(/Determination letter[\s\S]*Not medically necessary/);
+    await expect(page.locator('.letter').innerText()).resolves.toMatch(/Medical-necessity determination[\s\S]*Decision: 64772 not medically necessary/);
     await screenshot(page, 'app-letter-print');
     await page.emulateMedia({ media: 'screen' });
   });
@@ -112,8 +112,10 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     expect(await cards.count()).toBe(2);
     await screenshot(page, 'app-order-list');
     expect(await seriousViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: /64999/ }).click();
+    // Each order by what it is, never by its rule key ("64999:neurectomy").
+    await expect(cards.allInnerTexts()).resolves.not.toContainEqual(expect.stringMatching(/\d{5}:[a-z]/));
+    await page.getByRole('button', { name: /64999 · unlisted nervous-system procedure read as an endoscopic neurectomy/ }).click();
     await page.locator('.outcome').first().waitFor();
-    await expect(page.locator('.toolbar-title').innerText()).resolves.toContain('seed000');
+    await expect(page.locator('.toolbar-title').innerText()).resolves.toMatch(/Determination for CPT 64999 · unlisted nervous-system procedure read as an endoscopic neurectomy/);
   });
 });
