@@ -53,6 +53,7 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
       tokenLifetimeSeconds: opts.tokenLifetimeSeconds,
       patientDirs: opts.patientDirs,
       appClientId: config.smartClient.clientId,
+      feedback: feedbackStore,
     });
     effective = {
       ...config,
