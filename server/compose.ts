@@ -1,5 +1,5 @@
 // The composition root: everything one serving process needs, wired once — the policy library and
-// engine (with a worker-thread pool for evaluations under the hook's deadline), the feedback store, the app (service + SMART app hosting) and, only when SANDBOX is on, the
+// engine (with a worker-thread pool for evaluations under the hook's deadline), the feedback store, the app (service + SMART app hosting + the front door and documents) and, only when SANDBOX is on, the
 // embedded sandbox, loaded by dynamic import so production mode loads no sandbox code at all. The
 // sandbox's CDS client issuer is trusted and its FHIR origin allowed only while it runs. main.ts and
 // the browser tests both start exactly this.
@@ -12,7 +12,9 @@ import type { Logger } from '../common/logger';
 import { createApp } from './app';
 import type { Config } from './config';
 import { createEnginePool } from './engine-pool';
-import { loadLibraryFromDisk } from './policy-files';
+import { docsRouter } from './docs';
+import { frontDoor } from './front-door';
+import { loadLibraryFromDisk, REPO_ROOT } from './policy-files';
 import { serveClient } from './serve-client';
 
 export interface Composed {
@@ -69,6 +71,8 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
     feedbackStore,
     logger,
     mount: (a) => {
+      a.use(frontDoor({ publicBaseUrl: config.publicBaseUrl, sandbox: config.sandbox }));
+      a.use(docsRouter(REPO_ROOT));
       if (sandboxRouter) a.use(sandboxRouter);
       a.use(client);
     },

@@ -82,6 +82,17 @@ describe('SANDBOX=off (production mode)', () => {
     expect(await (await fetch(`${base}/app-config.js`)).text()).toMatch(/SMART_APP_CONFIG = \{.*"letter":\{"organisation":"Example Health Partners"/);
   });
 
+  it('has a front door that links no sandbox: / names the service and the launch URL, and the documents are served', async () => {
+    const home = await fetch(`${base}/`);
+    expect(home.status).toBe(200);
+    const html = await home.text();
+    expect(html).toMatch(/without the sandbox \(production mode\)/);
+    expect(html).toMatch(/cds-services\/sij-medical-necessity/);
+    expect(html).not.toMatch(/href="\/ehr"|\/fhir\/metadata/);
+    expect((await fetch(`${base}/docs/`)).status).toBe(200);
+    expect((await fetch(`${base}/favicon.svg`)).status).toBe(200);
+  });
+
   it('serves nothing of the sandbox: /fhir, /auth and /ehr are 404', async () => {
     for (const p of ['/fhir/metadata', '/fhir/.well-known/smart-configuration', '/auth/jwks', '/auth/authorize', '/ehr', '/ehr/api/config']) {
       expect((await fetch(`${base}${p}`)).status, p).toBe(404);
