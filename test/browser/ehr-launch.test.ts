@@ -58,6 +58,14 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     expect(reasons).toMatch(/lumbar/i);
     expect(reasons).toMatch(/radiofrequency ablation/i);
     await expect(page.locator('.timeline-svg').count()).resolves.toBe(1);
+    // Evidence shows the sentence a value was read from, not the code's display cut short.
+    await expect(page.locator('.ev-quote').allInnerTexts()).resolves.toContainEqual(expect.stringMatching(/80-90% relief of index pain for the duration of the anaesthetic/));
+    // Plain labels: no rule keys, no double negatives, and "met" never beside "no entry speaks to this".
+    const shown = await page.locator('main').innerText();
+    expect(shown).not.toMatch(/\b\d{5}:[a-z]/);
+    expect(shown).not.toMatch(/does not exclude/i);
+    const metWithoutEntry = await page.locator('.criterion.status-good .no-evidence').allInnerTexts();
+    expect(metWithoutEntry.filter((t) => /No entry in the record speaks to this/.test(t))).toEqual([]);
     await screenshot(page, 'app-review-seed000');
     expect(await seriousViolations(page)).toEqual([]);
   });

@@ -59,6 +59,10 @@ describe('a record with nothing to review', () => {
     // A real determination: an outcome and the criteria of the policy that governs this patient.
     await expect(page.locator('.outcome-label').first().innerText()).resolves.toMatch(/Criteria not met|Documentation needed|Not medically necessary|Criteria met/);
     expect(await page.locator('.criterion').count()).toBeGreaterThan(0);
+    // Criteria met on what the record lacks say so: "met" is never shown beside "no entry speaks to this".
+    const metWithoutEntry = await page.locator('.criterion.status-good .no-evidence').allInnerTexts();
+    expect(metWithoutEntry.length).toBeGreaterThan(0);
+    expect(metWithoutEntry.every((t) => t === 'Met because the record has no such entry.')).toBe(true);
     await expect(page.locator('.timeline-svg').innerHTML()).resolves.toMatch(/Hypothetical: CPT 64451/);
     await page.emulateMedia({ media: 'print' });
     await expect(page.locator('.letter [data-section="hypothetical"]').innerText()).resolves.toMatch(/Hypothetical evaluation: no order was placed/);
