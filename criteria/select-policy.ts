@@ -204,7 +204,10 @@ export function selectPolicy(lib: PolicyLibrary, records: Records, order: OrderI
   const effective = addressing.filter((p) => inEffect(p, dateOfService));
   if (effective.length === 0) {
     const p = addressing[0]!;
-    const when = p.effective > dateOfService ? `took effect on ${p.effective}, after the date of service ${dateOfService}` : `was retired on ${p.retired}, before the date of service ${dateOfService}`;
+    const when =
+      p.effective > dateOfService
+        ? `as the library holds it, took effect on ${p.effective}, after the date of service ${dateOfService}; the revision in force on that date is not in the library`
+        : `was retired on ${p.retired}, before the date of service ${dateOfService}`;
     return pathway(`${prefix}${p.title} ${when}, so it does not govern this order: ${PATHWAY_LABEL}.`, base, coverage);
   }
   const match = effective[0]!;
@@ -218,7 +221,7 @@ export function selectPolicy(lib: PolicyLibrary, records: Records, order: OrderI
   const none = match.noPolicyJurisdictions?.find((j) => j.states.includes(state));
   if (none) {
     const ma = payer.kind === 'medicare-advantage' ? ' A Medicare Advantage plan may apply its own internal coverage criteria where Medicare has none (42 CFR 422.101(b)(6)); the library has none for this plan.' : '';
-    return pathway(`${prefix}${why}, in ${state} (from ${from}): ${none.note} [${none.confidence}: ${none.citation}]${ma} So ${PATHWAY_LABEL}.`, { ...base, state }, coverage);
+    return pathway(`${prefix}${why}, in ${state} (from ${from}): ${none.note}${ma} So ${PATHWAY_LABEL}.`, { ...base, state }, coverage);
   }
   const variant = match.jurisdictions?.find((j) => j.states.includes(state));
   if (!variant) return pathway(`${prefix}${match.title} does not govern in ${state} (from ${from}): ${PATHWAY_LABEL}.`, { ...base, state }, coverage);
