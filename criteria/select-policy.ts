@@ -8,7 +8,7 @@
 // of service on or after its effective date and not after its retirement). Anything else falls back
 // to the evidence pathway, labelled as a clinical pathway.
 import { dateOf } from './dates';
-import { refOf, type EvidenceSource } from './evidence';
+import { localRef, refOf, type EvidenceSource } from './evidence';
 import { read, readConcepts, readFirst, readString, readStrings } from './fhirpath';
 import type { CoverageRef, Evidence, JurisdictionVariant, PayerMatcher, PlanKind, Policy, PolicyChoice, PolicyLibrary, PolicyRef } from './model';
 import type { OrderInfo } from './orders';
@@ -57,7 +57,7 @@ function payerOf(lib: PolicyLibrary, records: Records, coverage: Record<string, 
   // The payor Organization's own name first; the reference's display is the client's label for it.
   for (const p of payors) {
     if (!p || typeof p !== 'object') continue;
-    const org = typeof p.reference === 'string' ? records.byRef.get(p.reference.replace(/^.*\/(Organization\/[^/]+)$/, '$1')) : undefined;
+    const org = typeof p.reference === 'string' ? records.byRef.get(localRef(p.reference, 'Organization')) : undefined;
     if (org) {
       names.push(...readStrings('organizationName', org));
       identifiers.push(...read<{ system?: string; value?: string }>('organizationIdentifier', org).filter((i) => i && typeof i === 'object'));
@@ -90,7 +90,7 @@ function coveragesInOrder(lib: PolicyLibrary, records: Records, order: OrderInfo
   });
   const rank: Record<PlanKind, number> = { medicare: 0, 'medicare-advantage': 0, medicaid: 2, commercial: 1, unknown: 1, medigap: 3 };
   const named = (c: Record<string, unknown>) => {
-    const i = order.insuranceRefs.findIndex((r) => r === refOf(c) || r.endsWith(`/${refOf(c)}`));
+    const i = order.insuranceRefs.findIndex((r) => localRef(r, 'Coverage') === refOf(c));
     return i < 0 ? 99 : i;
   };
   return active
@@ -113,7 +113,7 @@ function matchScore(matchers: PayerMatcher[], payer: Payer, lib: PolicyLibrary):
 function stateOf(lib: PolicyLibrary, records: Records, order: OrderInfo): { state?: string; from: string } {
   const norm = (s: unknown) => (typeof s === 'string' ? lib.states.get(s.trim().replace(/\.$/, '').toUpperCase()) : undefined);
   for (const ref of order.locationRefs) {
-    const loc = records.byRef.get(ref.replace(/^.*\/(Location\/[^/]+)$/, '$1'));
+    const loc = records.byRef.get(localRef(ref, 'Location'));
     const s = loc ? norm(readString('locationState', loc)) : undefined;
     if (s) return { state: s, from: `the order's location (${ref})` };
   }
