@@ -133,7 +133,7 @@ async function batch(): Promise<void> {
   log('');
   const patients = Number(process.env.BENCH_BATCH_PATIENTS ?? 20000);
   const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
-  const gen = await generateExport({ patients, out: dir });
+  const gen = await generateExport({ patients, out: dir, mode: 'clones' });
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   const summary = await reviewBulkExport({ dir, out: sink });
   const rate = summary.patients / summary.seconds;

@@ -17,7 +17,7 @@ describe('batch review of Bulk Data NDJSON', () => {
   it('groups by patient across files and partitions, and matches per-record evaluation', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bulk-'));
     const n = personaNames().length * 2 + 3;
-    await generateExport({ patients: n, out: dir });
+    await generateExport({ patients: n, out: dir, mode: 'clones' });
     appendFileSync(join(dir, 'Observation.ndjson'), 'not json\n{"resourceType":"Observation","id":"orphan"}\n');
     const out = new PassThrough();
     const chunks: string[] = [];
