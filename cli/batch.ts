@@ -42,11 +42,15 @@ export interface BatchSummary {
   /** Resources that name more than one patient, or a subject that is not a patient. */
   droppedResources: number;
   seconds: number;
-  /** Peak resident memory of the process, when measured. */
+  /** Peak resident memory of the process, and its CPU time over every thread, when measured. */
   peakRssMb?: number;
+  cpuSeconds?: number;
 }
 
 export { patientOf } from './patient-of';
+
+/** Input bytes per partition: what one thread holds at a time in pass 2 (as text). */
+export const DEFAULT_PARTITION_BYTES = 16 * 1024 * 1024;
 
 /** Partition files stay few enough to keep open at once, whatever the export's size. */
 export const MAX_PARTITIONS = 1024;
@@ -119,7 +123,7 @@ export async function reviewBulkExport(opts: BatchOptions): Promise<BatchSummary
   const total: PartitionCounts = emptyCounts();
   let split: SplitOutcome;
   try {
-    split = await splitExport(pool, opts.dir, work, opts.partitionBytes ?? 32 * 1024 * 1024, opts.onProgress);
+    split = await splitExport(pool, opts.dir, work, opts.partitionBytes ?? DEFAULT_PARTITION_BYTES, opts.onProgress);
     // Pass 2: partitions are independent; the parts are appended to the output in partition order
     // (serialised, so two threads finishing together cannot interleave their parts).
     const ready: boolean[] = new Array(split.partitions).fill(false);
@@ -150,8 +154,8 @@ export async function reviewBulkExport(opts: BatchOptions): Promise<BatchSummary
     orders: total.orders,
     byOutcome: total.byOutcome,
     byPolicy: total.byPolicy,
-    skippedLines: split.skipped,
-    droppedResources: split.dropped,
+    skippedLines: split.skipped + total.skipped,
+    droppedResources: split.dropped + total.dropped,
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -168,6 +172,7 @@ export function summaryTable(s: BatchSummary): string {
     ['seconds', s.seconds.toFixed(2)],
     ['patients per second', s.seconds > 0 ? Math.round(s.patients / s.seconds).toString() : '-'],
     ...(s.peakRssMb !== undefined ? [['peak memory (RSS)', `${Math.round(s.peakRssMb)} MB`] as [string, string]] : []),
+    ...(s.cpuSeconds !== undefined ? [['CPU seconds (all threads)', s.cpuSeconds.toFixed(1)] as [string, string]] : []),
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');

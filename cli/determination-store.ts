@@ -32,6 +32,8 @@ const SCHEMA = `
     attempts int NOT NULL DEFAULT 0,
     patients int,
     orders int,
+    skipped int,
+    dropped int,
     started_at timestamptz,
     finished_at timestamptz,
     PRIMARY KEY (review, partition)
@@ -130,7 +132,9 @@ export interface StoredSummary {
 /** The figures of the local run's summary, from what the workers stored. */
 export async function reviewSummary(client: pg.Client, review: string): Promise<StoredSummary> {
   const head = await client.query<{ skipped: number; dropped: number; patients: string | null }>(
-    'SELECT r.skipped, r.dropped, (SELECT sum(patients) FROM sij_review_partition WHERE review = r.id) AS patients FROM sij_review r WHERE r.id = $1',
+    `SELECT r.skipped + coalesce(p.skipped, 0) AS skipped, r.dropped + coalesce(p.dropped, 0) AS dropped, p.patients
+     FROM sij_review r, LATERAL (SELECT sum(patients) AS patients, sum(skipped)::int AS skipped, sum(dropped)::int AS dropped FROM sij_review_partition WHERE review = r.id) p
+     WHERE r.id = $1`,
     [review],
   );
   if (!head.rows[0]) throw new QueueError(`no review named ${review} in this database`);
@@ -185,7 +189,7 @@ export async function pgRowSink(url: string, review: string, partition: number):
     },
     async finish(c) {
       await flush();
-      await client.query("UPDATE sij_review_partition SET state = 'done', patients = $3, orders = $4, finished_at = now() WHERE review = $1 AND partition = $2", [review, partition, c.patients, c.orders]);
+      await client.query("UPDATE sij_review_partition SET state = 'done', patients = $3, orders = $4, skipped = $5, dropped = $6, finished_at = now() WHERE review = $1 AND partition = $2", [review, partition, c.patients, c.orders, c.skipped, c.dropped]);
     },
     close: () => client.end(),
   };

@@ -5,7 +5,7 @@
 // partition's size in bytes, not its parsed size. The cost per patient is its own resources plus
 // the few shared ones it names, whatever the export holds besides.
 import { existsSync, readFileSync } from 'node:fs';
-import { determine, type Outcome, type PolicyLibrary } from '../criteria';
+import { determine, ownersOf, type Outcome, type PolicyLibrary } from '../criteria';
 import { partitionFile } from './partition';
 import { sharedClosure, type SharedReader } from './shared-index';
 
@@ -33,6 +33,9 @@ export interface RowSink {
 export interface PartitionCounts {
   patients: number;
   orders: number;
+  /** Lines pass 1 routed from their text that turn out not to be JSON resources, or nobody's. */
+  skipped: number;
+  dropped: number;
   byOutcome: Record<Outcome, number>;
   byPolicy: Record<string, number>;
 }
@@ -40,6 +43,8 @@ export interface PartitionCounts {
 export const emptyCounts = (): PartitionCounts => ({
   patients: 0,
   orders: 0,
+  skipped: 0,
+  dropped: 0,
   byOutcome: { 'not-medically-necessary': 0, 'criteria-not-met': 0, 'documentation-needed': 0, 'criteria-met': 0 },
   byPolicy: {},
 });
@@ -73,15 +78,41 @@ export function readPartition(input: PartitionInput): Map<string, string[]> {
   return groups;
 }
 
+/**
+ * A line of `patient`'s, parsed — or why it is not one: pass 1 routes most lines from their text
+ * (partition.ts's ownerFromText), so the exact rule is applied here, where the line is parsed anyway.
+ */
+function parseOwn(line: string, patient: string): Record<string, unknown> | 'skipped' | 'dropped' {
+  let r: unknown;
+  try {
+    r = JSON.parse(line);
+  } catch {
+    return 'skipped';
+  }
+  if (!r || typeof r !== 'object' || Array.isArray(r) || typeof (r as { resourceType?: unknown }).resourceType !== 'string') return 'skipped';
+  const owners = ownersOf(r as Record<string, unknown>);
+  if (owners.length === 0) return 'skipped';
+  return owners.every((o) => o === patient) ? (r as Record<string, unknown>) : 'dropped';
+}
+
 export async function evaluatePartition(lib: PolicyLibrary, index: SharedReader, input: PartitionInput, sink: RowSink): Promise<PartitionCounts> {
   const counts = emptyCounts();
   const groups = readPartition(input);
-  counts.patients = groups.size;
   for (const [patient, lines] of groups) {
-    const shared = sharedClosure(lines, index);
-    const resources: unknown[] = new Array(lines.length + shared.length);
-    for (let i = 0; i < lines.length; i++) resources[i] = JSON.parse(lines[i]!);
-    for (let i = 0; i < shared.length; i++) resources[lines.length + i] = JSON.parse(shared[i]!);
+    const resources: unknown[] = [];
+    const kept: string[] = [];
+    for (const line of lines) {
+      const r = parseOwn(line, patient);
+      if (typeof r === 'string') counts[r]++;
+      else {
+        resources.push(r);
+        kept.push(line);
+      }
+    }
+    groups.delete(patient); // let the raw lines go as soon as the patient is read
+    if (kept.length === 0) continue;
+    counts.patients++;
+    for (const s of sharedClosure(kept, index)) resources.push(JSON.parse(s));
     for (const d of determine(lib, resources, { asOf: input.asOf })) {
       counts.orders++;
       counts.byOutcome[d.outcome]++;
@@ -89,7 +120,6 @@ export async function evaluatePartition(lib: PolicyLibrary, index: SharedReader,
       const done = sink.add({ patient, order: d.order.reference, outcome: d.outcome, policy: d.policy.shortName, line: JSON.stringify({ patient: `Patient/${patient}`, ...d }) });
       if (done) await done;
     }
-    groups.delete(patient); // let the raw lines go as soon as the patient is done
   }
   return counts;
 }
@@ -98,6 +128,8 @@ export async function evaluatePartition(lib: PolicyLibrary, index: SharedReader,
 export function addCounts(total: PartitionCounts, c: PartitionCounts): void {
   total.patients += c.patients;
   total.orders += c.orders;
+  total.skipped += c.skipped;
+  total.dropped += c.dropped;
   for (const [k, v] of Object.entries(c.byOutcome)) total.byOutcome[k as Outcome] += v;
   for (const [k, v] of Object.entries(c.byPolicy)) total.byPolicy[k] = (total.byPolicy[k] ?? 0) + v;
 }

@@ -127,7 +127,7 @@ async function runBatch(args: Args): Promise<void> {
   if (args.out) await new Promise<void>((res) => (out as ReturnType<typeof createWriteStream>).end(res));
   if (tty) process.stderr.write('\n');
   const review = (summary as { review?: string }).review;
-  process.stderr.write(`${review ? `review ${review}\n` : ''}${summaryTable({ ...summary, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stderr.write(`${review ? `review ${review}\n` : ''}${summaryTable({ ...summary, peakRssMb: process.resourceUsage().maxRSS / 1024, cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 })}\n`);
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);

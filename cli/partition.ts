@@ -1,13 +1,14 @@
 // Pass 1 of a batch review: split a Bulk Data export by patient. Each resource goes to the partition
 // of the patient it belongs to (criteria/compartment.ts's ownersOf: its subject, patient or
-// beneficiary); shared resources go to the SQLite index (shared-index.ts). Files are read as byte
+// beneficiary — read from the line's text when that is unambiguous, else from the parsed line);
+// shared resources go to the SQLite index (shared-index.ts). Files are read as byte
 // ranges so that several threads can split one large file; each thread writes its own partition
 // files (p<P>.t<thread>.ndjson, lines "patient<TAB>resource") and its own shared file, which the
 // caller loads into the index. Nothing is held in memory beyond one read chunk and write buffers.
 import { closeSync, createWriteStream, openSync, readSync, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { ownersOf, SHARED_TYPES } from '../criteria';
+import { ownersOf, patientIdOf, SHARED_TYPES } from '../criteria';
 
 export interface ByteRange {
   file: string;
@@ -112,6 +113,51 @@ class Buffered {
   }
 }
 
+const OWNER_KEYS = ['"subject"', '"patient"', '"beneficiary"'];
+const TYPE_PREFIX = '{"resourceType":"';
+
+const skipSpace = (s: string, i: number): number => {
+  while (i < s.length && s.charCodeAt(i) <= 32) i++;
+  return i;
+};
+
+/**
+ * The patient a line belongs to, read from its text without parsing it, or undefined when the
+ * text is not in the plain form this reads (then the caller parses the line). Every occurrence of
+ * a "subject", "patient" or "beneficiary" key, at any depth, must be a plain reference to one and
+ * the same Patient: the line's top-level owners (what ownersOf would find) are then that patient
+ * or none, and pass 2 checks which after it parses the line. Patient and shared resources are
+ * always parsed: their own id decides.
+ */
+export function ownerFromText(line: string): string | undefined {
+  if (!line.startsWith(TYPE_PREFIX)) return undefined;
+  const typeEnd = line.indexOf('"', TYPE_PREFIX.length);
+  const type = line.slice(TYPE_PREFIX.length, typeEnd);
+  if (type === 'Patient' || SHARED_TYPES.has(type)) return undefined;
+  let owner: string | undefined;
+  for (const key of OWNER_KEYS) {
+    for (let at = line.indexOf(key); at !== -1; at = line.indexOf(key, at + key.length)) {
+      let i = skipSpace(line, at + key.length);
+      if (line.charCodeAt(i) !== 58 /* : */) continue; // a string value, not a key
+      i = skipSpace(line, i + 1);
+      if (line.charCodeAt(i) !== 123 /* { */) return undefined;
+      i = skipSpace(line, i + 1);
+      if (!line.startsWith('"reference"', i)) return undefined;
+      i = skipSpace(line, i + '"reference"'.length);
+      if (line.charCodeAt(i) !== 58) return undefined;
+      i = skipSpace(line, i + 1);
+      if (line.charCodeAt(i) !== 34 /* " */) return undefined;
+      const end = line.indexOf('"', i + 1);
+      const value = line.slice(i + 1, end);
+      if (end === -1 || value.includes('\\')) return undefined;
+      const id = patientIdOf(value);
+      if (!id || (owner !== undefined && id !== owner)) return undefined;
+      owner = id;
+    }
+  }
+  return owner;
+}
+
 /** Split the given ranges into this thread's partition files and shared file. */
 export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => void): Promise<SplitResult> {
   const result: SplitResult = { resources: 0, skipped: 0, dropped: 0, shared: 0, bytes: 0 };
@@ -127,6 +173,12 @@ export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => vo
         sinceReport = 0;
       }
       if (!line.trim()) continue;
+      const fast = ownerFromText(line);
+      if (fast !== undefined) {
+        result.resources++;
+        await own[hash(fast) % job.partitions]!.add(`${fast}\t${line}\n`);
+        continue;
+      }
       let r: Record<string, unknown>;
       try {
         r = JSON.parse(line) as Record<string, unknown>;

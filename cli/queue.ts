@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import PgBoss from 'pg-boss';
 import type { BatchSummary, Progress } from './batch';
-import { splitExport } from './batch';
+import { DEFAULT_PARTITION_BYTES, splitExport } from './batch';
 import { connect, createReview, ensureSchema, QueueError, redactUrl, reviewLines, reviewProgress, reviewSummary } from './determination-store';
 import { startThread } from './thread-pool';
 
@@ -75,7 +75,7 @@ export async function enqueueReview(opts: EnqueueOptions): Promise<BatchSummary 
     const pool = Array.from({ length: Math.max(1, opts.threads ?? availableParallelism()) }, () => startThread());
     let split;
     try {
-      split = await splitExport(pool, opts.dir, work, opts.partitionBytes ?? 32 * 1024 * 1024, opts.onProgress);
+      split = await splitExport(pool, opts.dir, work, opts.partitionBytes ?? DEFAULT_PARTITION_BYTES, opts.onProgress);
     } finally {
       await Promise.all(pool.map((t) => t.stop()));
     }

@@ -46,7 +46,7 @@ const eachLine = (child: ChildProcess, onLine: (line: string) => void) => {
 };
 
 const exited = (child: ChildProcess) => new Promise<number | null>((res) => (child.exitCode !== null ? res(child.exitCode) : child.once('exit', (code) => res(code))));
-const untimed = (table: string) => table.split('\n').filter((l) => !/^(seconds|patients per second|peak memory)/.test(l)).join('\n');
+const untimed = (table: string) => table.split('\n').filter((l) => !/^(seconds|patients per second|peak memory|CPU seconds)/.test(l)).join('\n');
 
 describe('queue mode: two workers on PostgreSQL, one killed mid-partition', () => {
   it('gives the single-process result line for line, stores each determination once and retries the lost partition', async () => {
