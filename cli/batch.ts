@@ -9,7 +9,7 @@
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Outcome } from '../criteria';
+import { ownersOf, type Outcome } from '../criteria';
 import { SHARED_INDEX } from './batch-worker';
 import { addCounts, emptyCounts, type PartitionCounts } from './evaluate-partition';
 import { byteRanges, sharedFile, type SplitResult } from './partition';
@@ -47,7 +47,12 @@ export interface BatchSummary {
   cpuSeconds?: number;
 }
 
-export { patientOf } from './patient-of';
+/** The patient a resource belongs to, when every owner it names (ownersOf) is that one patient. */
+export function patientOf(r: Record<string, unknown>): string | undefined {
+  const owners = ownersOf(r);
+  const first = owners[0];
+  return first && !first.startsWith('\u0000') && owners.every((o) => o === first) ? first : undefined;
+}
 
 /** Input bytes per partition: what one thread holds at a time in pass 2 (as text). */
 export const DEFAULT_PARTITION_BYTES = 16 * 1024 * 1024;
