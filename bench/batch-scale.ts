@@ -58,7 +58,7 @@ function profileSummary(dir: string): { busy: number; self: Map<string, number>;
     };
     for (let i = 0; i < p.samples.length; i++) {
       const id = p.samples[i]!;
-      const dt = (p.timeDeltas[i] ?? 0) / 1000;
+      const dt = (p.timeDeltas[i] ?? 0) / 1e6; // µs → s
       const own = name(id);
       if (own.startsWith('(idle)')) continue;
       busy += dt;

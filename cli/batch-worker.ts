@@ -10,7 +10,6 @@ import { loadLibraryFromDisk } from '../server/policy-files';
 import { evaluatePartition, type PartitionCounts, type PartitionInput, type RowSink } from './evaluate-partition';
 import { splitRanges, type SplitJob, type SplitResult } from './partition';
 import { openSharedIndex, type SharedReader } from './shared-index';
-import { pgRowSink } from './determination-store';
 
 export const SHARED_INDEX = 'shared.sqlite';
 
@@ -66,6 +65,8 @@ export async function runThreadJob(job: ThreadJob): Promise<ThreadResult> {
       sink.close();
     }
   }
+  // Loaded here, so that a local run's threads never load pg.
+  const { pgRowSink } = await import('./determination-store');
   const sink = await pgRowSink(job.sink.url, job.sink.review, job.input.partition);
   try {
     const counts = await evaluatePartition(library, reader, job.input, sink);

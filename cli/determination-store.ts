@@ -7,10 +7,9 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Outcome } from '../criteria';
 import type { DeterminationRow, PartitionCounts, RowSink } from './evaluate-partition';
+import { QueueError, redactUrl } from './queue-errors';
 
-export class QueueError extends Error {
-  override name = 'QueueError';
-}
+export { QueueError, redactUrl };
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS sij_review (
@@ -48,17 +47,6 @@ const SCHEMA = `
     PRIMARY KEY (review, patient, order_ref)
   );
 `;
-
-/** "postgres://user:secret@host/db" → "postgres://user@host/db": URLs go into messages, secrets don't. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
 
 export async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, application_name: 'sij-review' });

@@ -6,8 +6,7 @@
 // one line, exit 2.
 import { createWriteStream, readFileSync, statSync } from 'node:fs';
 import { progressBar, reviewBulkExport, summaryTable, type BatchSummary, type Progress } from './batch';
-import { QueueError, redactUrl } from './determination-store';
-import { enqueueReview } from './queue';
+import { QueueError, redactUrl } from './queue-errors';
 import { determine, renderText, PolicyLoadError, type Determination } from '../criteria';
 import { loadLibraryFromDisk } from '../server/policy-files';
 
@@ -119,7 +118,7 @@ async function runBatch(args: Args): Promise<void> {
   let summary: BatchSummary;
   try {
     summary = args.queue
-      ? await enqueueReview({ dir, url: args.queue, out, review: args.review, work: args.work, asOf: args.asOf, jobTimeout: args.jobTimeout, partitionBytes: args.partitionBytes, onProgress })
+      ? await (await import('./queue')).enqueueReview({ dir, url: args.queue, out, review: args.review, work: args.work, asOf: args.asOf, jobTimeout: args.jobTimeout, partitionBytes: args.partitionBytes, onProgress })
       : await reviewBulkExport({ dir, out, asOf: args.asOf, partitionBytes: args.partitionBytes, onProgress });
   } catch (e) {
     throw e instanceof QueueError ? e : new UsageError((e as Error).message);
