@@ -3,15 +3,12 @@
 // determinations written to a part file (local run) or to PostgreSQL (queue worker). Loads the
 // policy library once per thread and keeps the shared index open between partitions.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import type { PolicyLibrary } from '../criteria';
 import { loadLibraryFromDisk } from '../server/policy-files';
 import { evaluatePartition, type PartitionCounts, type PartitionInput, type RowSink } from './evaluate-partition';
-import { splitRanges, type SplitJob, type SplitResult } from './partition';
+import { sharedIndexFile, splitRanges, type SplitJob, type SplitResult } from './partition';
 import { openSharedIndex, type SharedReader } from './shared-index';
-
-export const SHARED_INDEX = 'shared.sqlite';
 
 export type ThreadJob =
   | { kind: 'split'; job: SplitJob }
@@ -22,10 +19,10 @@ export type ThreadResult = { kind: 'split'; result: SplitResult } | { kind: 'eva
 let library: PolicyLibrary | undefined;
 let index: { work: string; reader: SharedReader } | undefined;
 
-function sharedIndex(work: string): SharedReader {
+function sharedIndex(work: string, threads: number): SharedReader {
   if (index?.work !== work) {
     index?.reader.close();
-    index = { work, reader: openSharedIndex(join(work, SHARED_INDEX)) };
+    index = { work, reader: openSharedIndex(Array.from({ length: threads }, (_, t) => sharedIndexFile(work, t))) };
   }
   return index.reader;
 }
@@ -56,7 +53,7 @@ function fileSink(path: string): RowSink & { close(): void } {
 export async function runThreadJob(job: ThreadJob): Promise<ThreadResult> {
   if (job.kind === 'split') return { kind: 'split', result: await splitRanges(job.job, (bytes) => parentPort?.postMessage({ progress: bytes })) };
   library ??= loadLibraryFromDisk();
-  const reader = sharedIndex(job.input.work);
+  const reader = sharedIndex(job.input.work, job.input.threads);
   if (job.sink.kind === 'file') {
     const sink = fileSink(job.sink.path);
     try {

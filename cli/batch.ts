@@ -2,18 +2,16 @@
 // Two passes, both on worker threads, with memory bounded whatever the export's size:
 //   1. split (partition.ts): every file is read in byte ranges; each resource goes to the partition
 //      file of the patient it belongs to, each shared resource (payer, practitioner, site) to an
-//      on-disk index (shared-index.ts);
+//      on-disk index (shared-index.ts), one shard per thread;
 //   2. evaluate (evaluate-partition.ts): one partition at a time per thread, each patient joined
 //      only to the shared resources its own resources name.
 // The queue mode (queue.ts) runs pass 1 the same way and hands pass 2 to worker processes.
-import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ownersOf, type Outcome } from '../criteria';
-import { SHARED_INDEX } from './batch-worker';
 import { addCounts, emptyCounts, type PartitionCounts } from './evaluate-partition';
-import { byteRanges, sharedFile, type SplitResult } from './partition';
-import { createSharedIndex } from './shared-index';
+import { byteRanges, type SplitResult } from './partition';
 import { runAll, startThread, type Thread } from './thread-pool';
 
 export interface BatchOptions {
@@ -75,7 +73,7 @@ export function exportFiles(dir: string): string[] {
   return files;
 }
 
-/** Pass 1 into `work`: partition files for `threads` split jobs, and the shared index. */
+/** Pass 1 into `work`: partition files and a shard of the shared index for each of `threads` split jobs. */
 export async function splitExport(pool: Thread[], dir: string, work: string, partitionBytes: number, onProgress?: (p: Progress) => void): Promise<SplitOutcome> {
   const files = exportFiles(dir);
   const totalBytes = files.reduce((n, f) => n + statSync(f).size, 0);
@@ -99,15 +97,6 @@ export async function splitExport(pool: Thread[], dir: string, work: string, par
     out.resources += res.resources;
     out.shared += res.shared;
   }, (bytes) => onProgress?.({ phase: 'partition', done: (read += bytes), total: totalBytes }));
-  const index = createSharedIndex(join(work, SHARED_INDEX));
-  for (let t = 0; t < threads; t++) {
-    const text = readFileSync(sharedFile(work, t), 'utf8');
-    for (const line of text.split('\n')) {
-      const tab = line.indexOf('\t');
-      if (tab > 0) index.add(line.slice(0, tab), line.slice(tab + 1));
-    }
-  }
-  index.close();
   onProgress?.({ phase: 'partition', done: totalBytes, total: totalBytes });
   return out;
 }

@@ -1,14 +1,16 @@
 // Pass 1 of a batch review: split a Bulk Data export by patient. Each resource goes to the partition
 // of the patient it belongs to (criteria/compartment.ts's ownersOf: its subject, patient or
 // beneficiary — read from the line's text when that is unambiguous, else from the parsed line);
-// shared resources go to the SQLite index (shared-index.ts). Files are read as byte
-// ranges so that several threads can split one large file; each thread writes its own partition
-// files (p<P>.t<thread>.ndjson, lines "patient<TAB>resource") and its own shared file, which the
-// caller loads into the index. Nothing is held in memory beyond one read chunk and write buffers.
+// shared resources go to an SQLite index (shared-index.ts). Files are read as byte ranges so that
+// several threads can split one large file; each thread writes its own partition files
+// (p<P>.t<thread>.ndjson, lines "patient<TAB>resource") and its own shard of the shared index, so
+// no step waits for one thread. Nothing is held in memory beyond one read chunk and write buffers
+// of a fixed total size.
 import { closeSync, createWriteStream, openSync, readSync, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { ownersOf, patientIdOf, SHARED_TYPES } from '../criteria';
+import { createSharedIndex } from './shared-index';
 
 export interface ByteRange {
   file: string;
@@ -41,7 +43,10 @@ export const hash = (s: string): number => {
 };
 
 export const partitionFile = (work: string, partition: number, thread: number): string => join(work, `p${partition}.t${thread}.ndjson`);
-export const sharedFile = (work: string, thread: number): string => join(work, `shared.t${thread}.ndjson`);
+export const sharedIndexFile = (work: string, thread: number): string => join(work, `shared.t${thread}.sqlite`);
+
+/** What a thread's partition writers buffer at most, together: fixed, however many partitions. */
+const WRITE_BUFFER_BYTES = 32 * 1024 * 1024;
 
 /** Cut files into ranges of about `size` bytes; a range owns the lines that start inside it. */
 export function byteRanges(files: string[], size: number): ByteRange[] {
@@ -90,15 +95,18 @@ export function* linesInRange(range: ByteRange): Generator<string> {
   }
 }
 
-/** Collects small writes into ~256 KB chunks: one await per chunk instead of per line. */
+/** Collects small writes into chunks (at most 256 KB): one await per chunk instead of per line. */
 class Buffered {
   private parts: string[] = [];
   private size = 0;
-  constructor(readonly stream: WriteStream) {}
+  constructor(
+    readonly stream: WriteStream,
+    readonly chunk: number,
+  ) {}
   async add(s: string): Promise<void> {
     this.parts.push(s);
     this.size += s.length;
-    if (this.size >= 256 * 1024) await this.flush();
+    if (this.size >= this.chunk) await this.flush();
   }
   async flush(): Promise<void> {
     if (this.size === 0) return;
@@ -161,8 +169,9 @@ export function ownerFromText(line: string): string | undefined {
 /** Split the given ranges into this thread's partition files and shared file. */
 export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => void): Promise<SplitResult> {
   const result: SplitResult = { resources: 0, skipped: 0, dropped: 0, shared: 0, bytes: 0 };
-  const own = Array.from({ length: job.partitions }, (_, p) => new Buffered(createWriteStream(partitionFile(job.work, p, job.thread))));
-  const shared = new Buffered(createWriteStream(sharedFile(job.work, job.thread)));
+  const chunk = Math.max(16 * 1024, Math.min(256 * 1024, Math.floor(WRITE_BUFFER_BYTES / job.partitions)));
+  const own = Array.from({ length: job.partitions }, (_, p) => new Buffered(createWriteStream(partitionFile(job.work, p, job.thread)), chunk));
+  const shared = createSharedIndex(sharedIndexFile(job.work, job.thread));
   let sinceReport = 0;
   for (const range of job.ranges) {
     for (const line of linesInRange(range)) {
@@ -193,7 +202,7 @@ export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => vo
       result.resources++;
       if (SHARED_TYPES.has(r.resourceType)) {
         result.shared++;
-        await shared.add(`${r.resourceType}/${String(r.id)}\t${line}\n`);
+        shared.add(`${r.resourceType}/${String(r.id)}`, line);
         continue;
       }
       const owners = ownersOf(r);
@@ -212,6 +221,7 @@ export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => vo
     }
   }
   if (sinceReport) onLines?.(sinceReport);
-  await Promise.all([...own, shared].map((w) => w.end()));
+  await Promise.all(own.map((w) => w.end()));
+  shared.close();
   return result;
 }

@@ -1,9 +1,9 @@
 // Shared reference resources of a Bulk Data export (Organization, Practitioner, Location, …: the
 // types criteria/compartment.ts calls shared), kept on disk in one SQLite file so that memory stays
 // bounded however many there are — an export where every member's payer is its own Organization
-// has as many of them as patients. Pass 1 writes the file; each evaluating thread opens it
-// read-only and looks up, per patient, only the keys that patient's resources name (with a small
-// cache, since practitioners and sites are named by many patients).
+// has as many of them as patients. Each pass-1 thread writes a shard; each evaluating thread opens
+// every shard read-only and looks up, per patient, only the keys that patient's resources name
+// (with a small cache, since practitioners and sites are named by many patients).
 import Database from 'better-sqlite3';
 import { SHARED_TYPES } from '../criteria';
 
@@ -113,9 +113,9 @@ export interface SharedReader {
  * the last generation is a hit, so keys many patients name stay, one-patient keys age out, and a
  * hit costs one Map lookup.
  */
-export function openSharedIndex(path: string, cacheSize = 20_000): SharedReader {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  const select = db.prepare('SELECT line FROM shared WHERE key = ?').pluck();
+export function openSharedIndex(paths: string[], cacheSize = 20_000): SharedReader {
+  const dbs = paths.map((p) => new Database(p, { readonly: true, fileMustExist: true }));
+  const selects = dbs.map((db) => db.prepare('SELECT line FROM shared WHERE key = ?').pluck());
   let young = new Map<string, SharedEntry | null>();
   let old = new Map<string, SharedEntry | null>();
   return {
@@ -124,7 +124,7 @@ export function openSharedIndex(path: string, cacheSize = 20_000): SharedReader 
       if (entry === undefined) {
         entry = old.get(key);
         if (entry === undefined) {
-          const lines = [...new Set(select.all(key) as string[])];
+          const lines = [...new Set(selects.flatMap((s) => s.all(key) as string[]))];
           entry = lines.length ? { lines, refs: [...new Set(lines.flatMap(sharedRefs))] } : null;
         }
         young.set(key, entry);
@@ -135,7 +135,7 @@ export function openSharedIndex(path: string, cacheSize = 20_000): SharedReader 
       }
       return entry ?? undefined;
     },
-    close: () => db.close(),
+    close: () => dbs.forEach((db) => db.close()),
   };
 }
 
