@@ -166,7 +166,7 @@ export function ownerFromText(line: string): string | undefined {
   return owner;
 }
 
-/** Split the given ranges into this thread's partition files and shared file. */
+/** Split the given ranges into this thread's partition files and its shard of the shared index. */
 export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => void): Promise<SplitResult> {
   const result: SplitResult = { resources: 0, skipped: 0, dropped: 0, shared: 0, bytes: 0 };
   const chunk = Math.max(16 * 1024, Math.min(256 * 1024, Math.floor(WRITE_BUFFER_BYTES / job.partitions)));
