@@ -52,7 +52,7 @@ const newReviewId = () => `review-${new Date().toISOString().replace(/[-:]/g, ''
 /** Failed jobs (retries used up) of one review, with the message the worker recorded. */
 async function failures(client: Awaited<ReturnType<typeof connect>>, review: string): Promise<string[]> {
   const { rows } = await client.query<{ partition: string; message: string | null }>(
-    `SELECT data->>'partition' AS partition, output->'value'->>'message' AS message FROM pgboss.job
+    `SELECT data->>'partition' AS partition, coalesce(output->>'message', output->'value'->>'message') AS message FROM pgboss.job
      WHERE name = $1 AND state = 'failed' AND data->>'review' = $2`,
     [QUEUE, review],
   );

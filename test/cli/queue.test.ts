@@ -2,7 +2,7 @@
 // killed with SIGKILL while it holds a partition. The result must equal the single-process run line
 // for line (after sorting), with every determination stored once and the lost partition retried.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -141,6 +141,38 @@ describe('queue mode: two workers on PostgreSQL, one killed mid-partition', () =
     const { rows: part } = await db.query("SELECT state, attempts, patients FROM sij_review_partition WHERE review = 'partial-write'");
     expect(part[0]).toEqual({ state: 'done', attempts: 2, patients: 1000 });
   });
+
+  it('a partition whose files the workers cannot read fails after its retries: the review stops, naming it, and keeps the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'queue-missing-'));
+    await generateExport({ patients: 60, out: dir, seed: 3 });
+    const work = mkdtempSync(join(tmpdir(), 'queue-work-'));
+    const enqueuer = node('cli/evaluate.ts', ['--ndjson', dir, '--queue', cluster.url, '--out', join(dir, 'out.ndjson'), '--review', 'missing-files', '--work', work, '--partition-bytes', '200000', '--job-timeout', '6']);
+    let stderr = '';
+    enqueuer.stderr!.on('data', (c) => (stderr += String(c)));
+    const db = await connect(cluster.url);
+    dbs.push(db);
+    await ensureSchema(db);
+    // Once the review is recorded its partitions are split; take partition 0's files away.
+    while ((await db.query("SELECT 1 FROM sij_review WHERE id = 'missing-files'")).rowCount === 0) await new Promise((r) => setTimeout(r, 100));
+    for (const f of readdirSync(work).filter((f) => f.startsWith('p0.'))) rmSync(join(work, f));
+    const worker = node('cli/worker.ts', ['--queue', cluster.url, '--threads', '1', '--maintenance-seconds', '1']);
+
+    expect(await exited(enqueuer)).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^evaluate: review missing-files stopped: 1 partition\(s\) failed after every retry \(partition 0: partition file \S+p0\.t0\.ndjson is missing: is the work folder reachable/);
+    // Every other partition is done (or gets done: the worker may still be on one).
+    const progress = async () => (await db.query("SELECT count(*) FILTER (WHERE state = 'done')::int AS done, count(*)::int AS total FROM sij_review_partition WHERE review = 'missing-files'")).rows[0] as { done: number; total: number };
+    let p = await progress();
+    while (p.done < p.total - 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      p = await progress();
+    }
+    expect(p.total).toBeGreaterThan(1);
+    expect((await db.query("SELECT state FROM sij_review_partition WHERE review = 'missing-files' AND partition = 0")).rows[0].state).not.toBe('done');
+    expect((await db.query("SELECT count(*)::int AS n FROM sij_determination WHERE review = 'missing-files'")).rows[0].n).toBeGreaterThan(0);
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+  }, 120_000);
 
   it('an unreachable queue database is one clear line, without the password, and exit code 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'queue-bad-'));
