@@ -71,15 +71,21 @@ export async function enqueueReview(opts: EnqueueOptions): Promise<BatchSummary 
     await boss.start();
     await boss.createQueue(QUEUE);
 
+    // Before splitting, not after: a taken name should cost nothing.
+    if ((await client.query('SELECT 1 FROM sij_review WHERE id = $1', [review])).rowCount) throw new QueueError(`a review named ${review} already exists in this database; choose another --review name`);
     mkdirSync(work, { recursive: true });
     const pool = Array.from({ length: Math.max(1, opts.threads ?? availableParallelism()) }, () => startThread());
     let split;
     try {
       split = await splitExport(pool, opts.dir, work, opts.partitionBytes ?? DEFAULT_PARTITION_BYTES, opts.onProgress);
+      await createReview(client, { id: review, exportDir: resolve(opts.dir), workDir: work, partitions: split.partitions, threads: split.threads, skipped: split.skipped, dropped: split.dropped, asOf: opts.asOf });
+    } catch (e) {
+      // Nothing is enqueued yet: the partition files are no use to anyone.
+      rmSync(work, { recursive: true, force: true });
+      throw e;
     } finally {
       await Promise.all(pool.map((t) => t.stop()));
     }
-    await createReview(client, { id: review, exportDir: resolve(opts.dir), workDir: work, partitions: split.partitions, threads: split.threads, skipped: split.skipped, dropped: split.dropped, asOf: opts.asOf });
     const jobs = Array.from({ length: split.partitions }, (_, partition) => ({
       name: QUEUE,
       data: { review, work, partition, threads: split.threads, asOf: opts.asOf } satisfies PartitionJobData,

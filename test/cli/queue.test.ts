@@ -174,6 +174,22 @@ describe('queue mode: two workers on PostgreSQL, one killed mid-partition', () =
     expect(await exited(worker)).toBe(0);
   }, 120_000);
 
+  it('a review name already taken is refused before anything is split', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'queue-taken-'));
+    await generateExport({ patients: 5, out: dir });
+    const db = await connect(cluster.url);
+    dbs.push(db);
+    await ensureSchema(db);
+    await createReview(db, { id: 'taken-name', exportDir: dir, workDir: '/x', partitions: 1, threads: 1, skipped: 0, dropped: 0 });
+    const work = join(mkdtempSync(join(tmpdir(), 'queue-taken-work-')), 'w');
+    const child = node('cli/evaluate.ts', ['--ndjson', dir, '--queue', cluster.url, '--review', 'taken-name', '--work', work]);
+    let stderr = '';
+    child.stderr!.on('data', (c) => (stderr += String(c)));
+    expect(await exited(child)).toBe(2);
+    expect(stderr.trim()).toBe('evaluate: a review named taken-name already exists in this database; choose another --review name');
+    expect(readdirSync(join(work, '..'))).toEqual([]);
+  });
+
   it('an unreachable queue database is one clear line, without the password, and exit code 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'queue-bad-'));
     await generateExport({ patients: 2, out: dir });
