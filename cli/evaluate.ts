@@ -1,8 +1,12 @@
 // npm run evaluate -- <bundle.json> [--order <code>]... [--as-of YYYY-MM-DD] [--today YYYY-MM-DD] [--json]
+// npm run evaluate -- --ndjson <dir> [--out <file>] [--queue <postgres-url> [--review <name>] [--work <dir>] [--job-timeout <s>]]
 // A reviewer's and integrator's view of the engine: one determination per in-scope order in a FHIR
-// Bundle (draft or active ServiceRequests, J1100 with its injection). Bad input: one line, exit 2.
+// Bundle (draft or active ServiceRequests, J1100 with its injection), or for every patient of a Bulk
+// Data export, here (batch.ts) or through a PostgreSQL queue and its workers (queue.ts). Bad input:
+// one line, exit 2.
 import { createWriteStream, readFileSync, statSync } from 'node:fs';
-import { progressBar, reviewBulkExport, summaryTable } from './batch';
+import { progressBar, reviewBulkExport, summaryTable, type BatchSummary, type Progress } from './batch';
+import { QueueError, redactUrl } from './queue-errors';
 import { determine, renderText, PolicyLoadError, type Determination } from '../criteria';
 import { isoDate } from '../criteria/dates';
 import { loadLibraryFromDisk } from '../server/policy-files';
@@ -17,7 +21,18 @@ interface Args {
   json: boolean;
   ndjson?: string;
   out?: string;
+  queue?: string;
+  review?: string;
+  work?: string;
+  jobTimeout?: number;
+  partitionBytes?: number;
 }
+
+const whole = (flag: string, v: string, min: number): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number of at least ${min}, not "${v}"`);
+  return n;
+};
 
 export function parseArgs(argv: string[]): Args {
   const args: Args = { codes: [], json: false };
@@ -37,6 +52,13 @@ export function parseArgs(argv: string[]): Args {
       else args.today = value;
     } else if (a === '--ndjson') args.ndjson = next();
     else if (a === '--out') args.out = next();
+    else if (a === '--queue') {
+      args.queue = next();
+      if (!/^postgres(ql)?:\/\//.test(args.queue)) throw new UsageError(`--queue takes a postgres:// URL, not "${redactUrl(args.queue)}"`);
+    } else if (a === '--review') args.review = next();
+    else if (a === '--work') args.work = next();
+    else if (a === '--job-timeout') args.jobTimeout = whole(a, next(), 1);
+    else if (a === '--partition-bytes') args.partitionBytes = whole(a, next(), 1024);
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else if (args.file) throw new UsageError(`one bundle at a time (got ${args.file} and ${a})`);
     else args.file = a;
@@ -87,24 +109,28 @@ export function run(argv: string[], out: (s: string) => void): Determination[] {
 async function runBatch(args: Args): Promise<void> {
   const dir = args.ndjson!;
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--ndjson needs a folder of .ndjson files; ${dir} is not a folder`);
+  if (!args.queue && (args.review || args.work || args.jobTimeout)) throw new UsageError('--review, --work and --job-timeout go with --queue');
   const out = args.out ? createWriteStream(args.out) : process.stdout;
   const tty = process.stderr.isTTY;
   let last = 0;
-  const summary = await reviewBulkExport({
-    dir,
-    out,
-    asOf: args.asOf,
-    onProgress: (p) => {
-      if (!tty || (Date.now() - last < 100 && p.done < p.total)) return;
-      last = Date.now();
-      process.stderr.write(`\r${progressBar(p)}`);
-    },
-  }).catch((e: Error) => {
-    throw new UsageError(e.message);
-  });
+  const onProgress = (p: Progress & { active?: number }) => {
+    if (!tty || (Date.now() - last < 100 && p.done < p.total)) return;
+    last = Date.now();
+    const detail = p.phase === 'evaluate' && args.queue ? ` ${p.done}/${p.total} partitions${p.active !== undefined ? `, ${p.active} running` : ''}` : '';
+    process.stderr.write(`\r${progressBar(p)}${detail}\x1b[K`);
+  };
+  let summary: BatchSummary;
+  try {
+    summary = args.queue
+      ? await (await import('./queue')).enqueueReview({ dir, url: args.queue, out, review: args.review, work: args.work, asOf: args.asOf, jobTimeout: args.jobTimeout, partitionBytes: args.partitionBytes, onProgress })
+      : await reviewBulkExport({ dir, out, asOf: args.asOf, partitionBytes: args.partitionBytes, onProgress });
+  } catch (e) {
+    throw e instanceof QueueError ? e : new UsageError((e as Error).message);
+  }
   if (args.out) await new Promise<void>((res) => (out as ReturnType<typeof createWriteStream>).end(res));
   if (tty) process.stderr.write('\n');
-  process.stderr.write(`${summaryTable(summary)}\n`);
+  const review = (summary as { review?: string }).review;
+  process.stderr.write(`${review ? `review ${review}\n` : ''}${summaryTable({ ...summary, peakRssMb: process.resourceUsage().maxRSS / 1024, cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 })}\n`);
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
@@ -114,7 +140,7 @@ if (isMain) {
     if (args.ndjson) await runBatch(args);
     else run(process.argv.slice(2), (s) => process.stdout.write(`${s}\n`));
   } catch (e) {
-    if (e instanceof UsageError || e instanceof PolicyLoadError) {
+    if (e instanceof UsageError || e instanceof PolicyLoadError || e instanceof QueueError) {
       process.stderr.write(`evaluate: ${e.message}\n`);
       process.exit(2);
     }
