@@ -56,6 +56,15 @@ describe('the card brief', () => {
     }
   });
 
+  it('shows no markdown escape on the named patients: the product\'s own wording never needs one', () => {
+    // Escapes (\[, \>, &#45;) are for patient data only; they once showed as "\[P: …\]" and "\>50%".
+    for (const n of personaNames()) {
+      for (const d of determine(library, resourcesOf(loadPersona(n)), { today: TODAY })) {
+        expect(renderMarkdown(d), n).not.toMatch(/\\[\\`*[\]<>_]|&#\d+;/);
+      }
+    }
+  });
+
   it('cuts a snippet only at a word boundary', () => {
     let cuts = 0;
     for (const { name, d } of all) {
