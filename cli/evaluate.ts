@@ -140,9 +140,9 @@ export function run(argv: string[], out: (s: string) => void): Determination[] {
 }
 
 /**
- * The progress of both passes (reading the export, then reviewing its partitions): each on its own
- * line, redrawn at most every 100 ms on a terminal and always at 100%. Off a terminal, one line per
- * pass when it completes, so a log shows both.
+ * The progress of both passes (reading the export, then reviewing its partitions) on a terminal: each
+ * on its own line, redrawn at most every 100 ms and always at 100%. Off a terminal nothing is printed,
+ * so stderr holds only the summary or the one-line error.
  */
 export function progressPrinter(write: (s: string) => void, opts: { tty: boolean; queue?: boolean; now?: () => number }) {
   const now = opts.now ?? Date.now;
@@ -159,11 +159,9 @@ export function progressPrinter(write: (s: string) => void, opts: { tty: boolean
     }
     if (finished) return;
     const detail = p.phase === 'evaluate' && opts.queue ? ` ${p.done}/${p.total} partitions${p.active !== undefined ? `, ${p.active} running` : ''}` : '';
-    if (opts.tty) {
-      if (!complete && now() - last < 100) return;
-      last = now();
-      write(`\r${progressBar(p)}${detail}\x1b[K${complete ? '\n' : ''}`);
-    } else if (complete) write(`${progressBar(p)}${detail}\n`);
+    if (!opts.tty || (!complete && now() - last < 100)) return;
+    last = now();
+    write(`\r${progressBar(p)}${detail}\x1b[K${complete ? '\n' : ''}`);
     finished = complete;
   };
 }
