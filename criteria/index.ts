@@ -7,7 +7,7 @@ export { loadLibrary, PolicyLoadError } from './library';
 export type { LibraryFile } from './library';
 export { determine } from './determine';
 export { anyInScope, inScopeCode } from './orders';
-export { renderText, renderMarkdown } from './explain';
+export { headline, md, renderText, renderMarkdown } from './explain';
 export { careTimeline, CARE_LANES } from './timeline';
 export type { CareEvent, CareLane, PainPoint } from './timeline';
 export { isolatePatient, ownersOf, patientIdOf, SHARED_TYPES } from './compartment';

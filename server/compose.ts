@@ -1,5 +1,5 @@
 // The composition root: everything one serving process needs, wired once — the policy library and
-// engine (with a worker-thread pool for evaluations under the hook's deadline), the feedback store, the app (service + SMART app hosting + the front door and documents) and, only when SANDBOX is on, the
+// engine (with a worker-thread pool for evaluations under the hook's deadline), the feedback store, the app (service + SMART app hosting + the front door and the product's documents) and, only when SANDBOX is on, the
 // embedded sandbox, loaded by dynamic import so production mode loads no sandbox code at all. The
 // sandbox's CDS client issuer is trusted and its FHIR origin allowed only while it runs. main.ts and
 // the browser tests both start exactly this.
@@ -12,10 +12,11 @@ import type { Logger } from '../common/logger';
 import { createApp } from './app';
 import type { Config } from './config';
 import { createEnginePool } from './engine-pool';
-import { docsRouter } from './docs';
 import { frontDoor } from './front-door';
 import { loadLibraryFromDisk, REPO_ROOT } from './policy-files';
+import { readmeRouter } from './readme';
 import { serveClient } from './serve-client';
+import { serveDocs } from './serve-docs';
 
 export interface Composed {
   app: Express;
@@ -66,15 +67,17 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
     sandbox = { fhirBase: embedded.sandbox.fhirBase, loadErrors: embedded.sandbox.loadErrors, auth: embedded.sandbox.auth };
   }
   const client = serveClient({ distDir: config.clientDistDir, config: { ...config.smartClient, letter: config.letter } });
+  const docs = serveDocs();
   const app = createApp(effective, {
     engine,
     feedbackStore,
     logger,
     mount: (a) => {
       a.use(frontDoor({ publicBaseUrl: config.publicBaseUrl, sandbox: config.sandbox }));
-      a.use(docsRouter(REPO_ROOT));
+      a.use(readmeRouter(REPO_ROOT));
       if (sandboxRouter) a.use(sandboxRouter);
       a.use(client);
+      a.use(docs);
     },
   });
   return { app, feedbackStore, sandbox, close: async () => Promise.all([feedbackStore.close(), pool.close()]).then(() => undefined) };

@@ -1,10 +1,11 @@
 // The front door: what a person who opens the server's address finds. `/` is a page that says what
 // this is and links everything there is to try or read — the sandbox EHR and the app (when the
 // sandbox runs), CDS Hooks discovery, /health, the launch URL to register with an EHR, and the
-// documents (server/docs.ts) — instead of a FHIR 404. Plus the favicon every page names.
+// documents (the README at /readme, server/readme.ts; docs/ by server/serve-docs.ts) — instead of a
+// FHIR 404. Plus the favicon every page names.
 import express from 'express';
 import { pageHeaders } from '../common/pages';
-import { docsPage } from './docs';
+import { docsPage } from './readme';
 
 /** A shield with a check: the product's mark, drawn as SVG so one file serves every size. */
 export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path d="M16 2 4 6v9c0 7.4 5.1 13.3 12 15 6.9-1.7 12-7.6 12-15V6z" fill="#1f5f9e"/><path d="m10 16 4.2 4.2L22.5 12" fill="none" stroke="#fff" stroke-width="3.2" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
@@ -42,11 +43,11 @@ ${item('/health', 'Health', 'answers <code>{"status":"ok"}</code> while the feed
 </ul>
 <h2 id="read">Read</h2>
 <ul>
-${item('/docs/', 'README', 'what the product does, and how.')}
-${item('/docs/#try-it', 'Try it', 'the sandbox walk-through.')}
-${item('/docs/#the-cds-hooks-service', 'The CDS Hooks service', 'endpoints, cards, coverage information, feedback, configuration, security.')}
-${item('/docs/#the-smart-app-and-the-embedded-sandbox', 'The SMART app and the embedded sandbox', 'scopes, configuration, the letter, launchers.')}
-${item('/docs/clinical/', 'Clinical rationale', 'each policy the product applies, criterion by criterion, with its sources.')}
+${item('/readme', 'README', 'what the product does, and how.')}
+${item('/readme#try-it', 'Try it', 'the sandbox walk-through.')}
+${item('/readme#the-cds-hooks-service', 'The CDS Hooks service', 'endpoints, cards, coverage information, feedback, configuration, security.')}
+${item('/readme#the-smart-app-and-the-embedded-sandbox', 'The SMART app and the embedded sandbox', 'scopes, configuration, the letter, launchers.')}
+${item('/docs/clinical/README.md', 'Clinical rationale', 'each policy the product applies, criterion by criterion, with its sources.')}
 </ul>`;
   return docsPage('Home', body);
 }

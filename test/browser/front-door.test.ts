@@ -1,7 +1,7 @@
 // The front door, in headless Chromium against the real server: `/` is a page (not a FHIR 404) linking
 // the sandbox EHR, the app, discovery, /health and the documents; every link it has answers; the
-// README's section links land on their headings; the clinical rationale the citations name is served;
-// and every page has the favicon (no request of the page fails).
+// README (/readme) section links land on their headings and its links into docs/ open; and every page
+// has the favicon (no request of the page fails).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { buildClient, launchBrowser, screenshot, seriousViolations, startServer, type TestServer } from './harness';
@@ -36,8 +36,8 @@ describe('the front door', () => {
     expect(hrefOf(/^The review app, standalone$/)).toBe(`${server.base}/launch.html?iss=${encodeURIComponent(`${server.base}/fhir`)}`);
     expect(hrefOf(/^CDS Hooks discovery$/)).toBe(`${server.base}/cds-services`);
     expect(hrefOf(/^Health$/)).toBe(`${server.base}/health`);
-    expect(hrefOf(/^README$/)).toBe(`${server.base}/docs/`);
-    expect(hrefOf(/^Clinical rationale$/)).toBe(`${server.base}/docs/clinical/`);
+    expect(hrefOf(/^README$/)).toBe(`${server.base}/readme`);
+    expect(hrefOf(/^Clinical rationale$/)).toBe(`${server.base}/docs/clinical/README.md`);
     await screenshot(page, 'front-door');
     expect(await seriousViolations(page)).toEqual([]);
   });
@@ -57,29 +57,30 @@ describe('the front door', () => {
     ]) {
       await page.goto(`${server.base}/`);
       await page.getByRole('link', { name: label, exact: true }).click();
-      await page.waitForURL(`**/docs/#${id}`);
+      await page.waitForURL(`**/readme#${id}`);
       await expect(page.locator(`[id="${id}"]`).innerText()).resolves.toBe(label);
     }
     expect(await seriousViolations(page)).toEqual([]);
   });
 
-  it('serves the clinical rationale the citations name, with links between the pages working', async () => {
-    await page.goto(`${server.base}/docs/clinical/`);
-    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Clinical rationale');
-    await page.getByRole('link', { name: 'evidence-pathway.md' }).click();
-    await page.waitForURL('**/docs/clinical/evidence-pathway.md');
-    await expect(page.locator('h1').innerText()).resolves.toMatch(/pathway/i);
-    // The README links the rationale by its repository path; served, it is the page's path.
-    await page.goto(`${server.base}/docs/`);
-    const href = await page.locator('a', { hasText: 'docs/clinical/reading-records.md' }).first().getAttribute('href');
-    expect(href).toBe('/docs/clinical/reading-records.md');
-    expect((await fetch(`${server.base}${href}`)).status).toBe(200);
-    await screenshot(page, 'docs-readme');
+  it('the README’s links into docs/ open where the documents are served; links to source files are text', async () => {
+    await page.goto(`${server.base}/readme`);
+    const link = page.locator('main a', { hasText: 'docs/clinical/reading-records.md' }).first();
+    expect(await link.getAttribute('href')).toBe('/docs/clinical/reading-records.md');
+    await link.click();
+    await page.waitForURL('**/docs/clinical/reading-records.md');
+    await expect(page.locator('h1').innerText()).resolves.toMatch(/record/i);
+    await page.goto(`${server.base}/readme`);
+    const hrefs = await page.locator('main a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
+    // Every link is a page of this server, a heading of this page, or the web; none is a repository path that would 404.
+    expect(hrefs.filter((h) => !/^(\/|#|https?:\/\/)/.test(h))).toEqual([]);
+    for (const h of new Set(hrefs.filter((x) => x.startsWith('/')).map((x) => x.split('#')[0]!))) expect((await fetch(`${server.base}${h}`)).status, h).toBe(200);
+    await screenshot(page, 'readme');
     expect(await seriousViolations(page)).toEqual([]);
   });
 
-  it('serves only the documents: another path under /docs is a 404, and nothing of the repository leaks', async () => {
-    for (const p of ['/docs/clinical/nope.md', '/docs/package.json', '/docs/clinical/..%2f..%2fpackage.json', '/docs/README.md/../../package.json']) {
+  it('/readme is the README only: nearby paths are 404, and nothing of the repository leaks', async () => {
+    for (const p of ['/readme/../package.json', '/readme%2f..%2fpackage.json', '/README.md', '/readme.md']) {
       const res = await fetch(`${server.base}${p}`);
       expect(res.status, p).toBe(404);
       expect(await res.text()).not.toMatch(/"devDependencies"/);
@@ -88,12 +89,15 @@ describe('the front door', () => {
 
   it('every page has the favicon: no request of the front door, the EHR page, the app or a document fails', async () => {
     failed.length = 0;
-    for (const p of ['/', '/ehr', '/docs/', '/app/']) {
+    for (const p of ['/', '/ehr', '/readme', '/app/']) {
       await page.goto(`${server.base}${p}`);
       await page.waitForLoadState('networkidle');
       const icon = await page.locator('link[rel="icon"]').getAttribute('href');
       expect(icon, p).toBe('/favicon.svg');
     }
+    // A page that names no icon gets /favicon.ico, which answers too.
+    await page.goto(`${server.base}/docs/clinical/README.md`);
+    await page.waitForLoadState('networkidle');
     expect(failed).toEqual([]);
     const fav = await fetch(`${server.base}/favicon.svg`);
     expect(fav.headers.get('content-type')).toMatch(/image\/svg\+xml/);

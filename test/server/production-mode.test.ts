@@ -89,7 +89,7 @@ describe('SANDBOX=off (production mode)', () => {
     expect(html).toMatch(/without the sandbox \(production mode\)/);
     expect(html).toMatch(/cds-services\/sij-medical-necessity/);
     expect(html).not.toMatch(/href="\/ehr"|\/fhir\/metadata/);
-    expect((await fetch(`${base}/docs/`)).status).toBe(200);
+    expect((await fetch(`${base}/readme`)).status).toBe(200);
     expect((await fetch(`${base}/favicon.svg`)).status).toBe(200);
   });
 

@@ -1,21 +1,19 @@
-// The product's documents, served as pages: the README at /docs/ and the clinical rationale
-// (docs/clinical/*.md) at /docs/clinical/<page>.md, the pages citations name. Rendered once, at the
-// first request, with markdown-it (CommonMark, already the card renderer; raw HTML off). Headings get
-// GitHub's ids, so /docs/#the-cds-hooks-service works as it does on the repository; links between the
-// documents are rewritten to these paths, and links to anything else in the repository are left as
-// text. Only these files are served: the path never reaches the file system.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+// The README, served as a page at /readme for the front door's links (the documents under docs/ are
+// server/serve-docs.ts's, at /docs/<path>). Rendered once, at the first request, with markdown-it
+// (CommonMark, already the card renderer; raw HTML off). Headings get GitHub's ids, so
+// /readme#the-cds-hooks-service works as it does on the repository; its links into docs/ are
+// rewritten to where serve-docs serves them, and links to anything else in the repository (source
+// files) are left as text. Only README.md is read: no request names a path.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import MarkdownIt from 'markdown-it';
 import { pageHeaders } from '../common/pages';
 
-/** Repository path of a document → the path it is served at. */
+/** Repository path of a document → the path it is served at: the README here, docs/ by serve-docs. */
 function servedAt(repoPath: string): string | undefined {
-  if (repoPath === 'README.md') return '/docs/';
-  const m = /^docs\/clinical\/([a-z0-9-]+\.md)$/i.exec(repoPath);
-  if (!m) return undefined;
-  return m[1]!.toLowerCase() === 'readme.md' ? '/docs/clinical/' : `/docs/clinical/${m[1]}`;
+  if (repoPath === 'README.md') return '/readme';
+  return /^docs\/([a-z0-9-]+\/)?[A-Za-z0-9-]+\.md$/.test(repoPath) ? `/${repoPath}` : undefined;
 }
 
 /** GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens; repeats numbered. */
@@ -74,30 +72,19 @@ export function docsPage(title: string, body: string): string {
   const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)} · SIJ medical necessity</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><style>${STYLE}</style></head>
-<body><main><nav aria-label="Documents"><a href="/">Home</a> · <a href="/docs/">README</a> · <a href="/docs/clinical/">Clinical rationale</a></nav>${body}</main></body></html>`;
+<body><main><nav aria-label="Documents"><a href="/">Home</a> · <a href="/readme">README</a> · <a href="/docs/clinical/README.md">Clinical rationale</a></nav>${body}</main></body></html>`;
 }
 
-/** The documents under `root` (the repository): README.md and docs/clinical/*.md, those that exist. */
-export function docsRouter(root: string): express.Router {
-  const files = new Map<string, string>();
-  if (existsSync(path.join(root, 'README.md'))) files.set('/docs/', 'README.md');
-  const clinical = path.join(root, 'docs/clinical');
-  for (const name of existsSync(clinical) ? readdirSync(clinical).filter((f) => /^[a-z0-9-]+\.md$/i.test(f)) : []) {
-    const at = servedAt(`docs/clinical/${name}`);
-    if (at) files.set(at, `docs/clinical/${name}`);
-  }
-  const cache = new Map<string, string>();
+/** GET /readme: the repository's README.md under `root`, when there is one. */
+export function readmeRouter(root: string): express.Router {
   const router = express.Router();
-  // Express matches "/docs" for "/docs/" too: only the bare form is sent on, to the form relative links need.
-  router.get(['/docs', '/docs/clinical'], (req, res, next) => (req.path.endsWith('/') ? next() : res.redirect(301, `${req.path}/`)));
-  router.get(['/docs/', '/docs/clinical/', '/docs/clinical/:page'], pageHeaders, (req, res, next) => {
-    const repoPath = files.get(req.path);
-    if (!repoPath) return next();
-    let page = cache.get(repoPath);
+  const file = path.join(root, 'README.md');
+  let page: string | undefined;
+  router.get('/readme', pageHeaders, (_req, res, next) => {
+    if (!existsSync(file)) return next();
     if (!page) {
-      const { html, title } = render(readFileSync(path.join(root, repoPath), 'utf8'), repoPath);
+      const { html, title } = render(readFileSync(file, 'utf8'), 'README.md');
       page = docsPage(title, html);
-      cache.set(repoPath, page);
     }
     res.type('html').set('Cache-Control', 'no-cache').send(page);
   });
