@@ -1,7 +1,7 @@
 // Presentation vocabulary shared by the review components: how each outcome and criterion status is
 // named, coloured and iconised (never colour alone), and how dates, codes and people are written.
 import type { fhir4 } from './fhir-types';
-import type { Evidence, Outcome, PlanKind, Status } from '../criteria';
+import type { Alternative, Evidence, Outcome, PlanKind, Status } from '../criteria';
 
 export interface Look {
   label: string;
@@ -152,6 +152,12 @@ export function orderInWords(order: { code: { system?: string; code: string; dis
   const read = order.ruleKey !== order.code.code ? order.reading : undefined;
   const what = read ?? order.code.display ?? order.text ?? order.reading ?? '';
   return what ? `${head} · ${what}` : head;
+}
+
+/** An alternative the engine judged and does not stand behind, in words: "64625 would itself be not medically necessary under Aetna CPB 0016". */
+export function adviceOnly(a: Alternative): string | undefined {
+  if (!a.action || a.actionable !== false || !a.assessment) return undefined;
+  return `${a.action.code.display} (${a.action.code.code}) would itself be ${OUTCOME_LOOK[a.assessment.outcome].label.toLowerCase()} under ${a.assessment.policy}, so it is advice, not an order to place.`;
 }
 
 /** What an empty evidence list means, by status: "met" is never paired with "nothing in the record speaks to this". */

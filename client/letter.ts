@@ -3,10 +3,10 @@
 // deployment's letterhead (config/letter.json, served in /app-config.js). Pure, so every rule of the
 // letter is tested without a browser: each section once, the record's entries (never policy text) as
 // evidence, no resource ids or rule keys, and the one age the banner shows.
-import type { Determination, Evidence } from '../criteria';
+import { headline, type Determination, type Evidence } from '../criteria';
 import type { LetterConfig } from '../common/letter-config';
 import type { fhir4 } from './fhir-types';
-import { OUTCOME_LOOK, STATUS_LOOK, ageOn, credentialsOf, formatCode, formatDate, noEvidence, orderInWords, PLAN_WORDS, patientName, personName, unitsOf, withoutReferences } from './format';
+import { OUTCOME_LOOK, STATUS_LOOK, adviceOnly, ageOn, credentialsOf, formatCode, formatDate, noEvidence, orderInWords, PLAN_WORDS, patientName, personName, unitsOf, withoutReferences } from './format';
 import { citationsOf } from './Citations';
 
 type Resource = fhir4.Resource;
@@ -156,7 +156,7 @@ function orderSection(d: Determination, resources: readonly Resource[]): LetterO
     authored: formatDate(d.order.authoredOn),
     dateOfService: formatDate(d.dateOfService),
     ...(givenDate ? {} : { dateOfServiceNote: 'the order gives no date of service; the order\u2019s date is used' }),
-    decision: { label: look.label, sentence: `${withoutReferences(d.summary)}.` },
+    decision: { label: look.label, sentence: withoutReferences(headline(d)) },
     policy: withoutReferences(
       `${d.policy.title.startsWith(d.policy.publisher) ? d.policy.title : `${d.policy.publisher}, ${d.policy.title}`}, effective ${formatDate(d.policy.effective)}${
         d.policy.kind === 'clinical-pathway' ? ': a clinical evidence pathway, not the payer\u2019s own policy' : ''
@@ -175,7 +175,7 @@ function orderSection(d: Determination, resources: readonly Resource[]): LetterO
     }),
     otherFindings: d.findings.filter((f) => !d.reasons.includes(f.text)).map((f) => withoutReferences(f.text)),
     change: [...new Set(change.map(withoutReferences))],
-    alternatives: d.alternatives.map((a) => withoutReferences(a.text)),
+    alternatives: d.alternatives.map((a) => withoutReferences([a.text, adviceOnly(a)].filter(Boolean).join(' '))),
     advisories: d.advisories.map((a) => withoutReferences(`${a.title}: ${a.text} (${a.basis})`)),
     notes: [...d.flags.map((f) => f.text), ...d.notes].map(withoutReferences),
   };

@@ -66,6 +66,9 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     expect(shown).not.toMatch(/does not exclude/i);
     const metWithoutEntry = await page.locator('.criterion.status-good .no-evidence').allInnerTexts();
     expect(metWithoutEntry.filter((t) => /No entry in the record speaks to this/.test(t))).toEqual([]);
+    // RFA, the usual next step, is one the same engine calls not medically necessary under Aetna: advice, not an order.
+    await expect(page.locator('.next-steps').innerText()).resolves.toMatch(/\(64625\) would itself be not medically necessary under Aetna CPB 0016, so it is advice, not an order to place/);
+    await expect(page.locator('.next-steps').innerText()).resolves.not.toMatch(/Order instead: 64625/);
     await screenshot(page, 'app-review-seed000');
     expect(await seriousViolations(page)).toEqual([]);
   });
@@ -109,7 +112,7 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     await page.emulateMedia({ media: 'print' });
     await expect(page.locator('.letter').isVisible()).resolves.toBe(true);
     await expect(page.locator('main.review').isVisible()).resolves.toBe(false);
-    await expect(page.locator('.letter').innerText()).resolves.toMatch(/Medical-necessity determination[\s\S]*Decision: 64772 not medically necessary/);
+    await expect(page.locator('.letter').innerText()).resolves.toMatch(/Medical-necessity determination[\s\S]*Decision: Not medically necessary under Aetna CPB 0016/);
     await screenshot(page, 'app-letter-print');
     await page.emulateMedia({ media: 'screen' });
   });
