@@ -154,7 +154,7 @@ describe('the determination letter, printed', () => {
     expect(await page.locator('.letter').innerText()).not.toMatch(/64999:/);
   });
 
-  it('when the criteria are met, the letter has no appeal and nothing “would change”, and every criterion shows its entries', async () => {
+  it('when the criteria are met, the letter has no appeal and nothing “would change”, and no met criterion is shown without entries or the reason there are none', async () => {
     await openLetter('met27096oh-patient', 'ServiceRequest/met27096oh-order-1');
     await expect(text('decision')).resolves.toBe("Decision: Criteria met under Medicare LCD L39383, the payer's policy.");
     expect(await section('appeal').count()).toBe(0);
@@ -162,6 +162,12 @@ describe('the determination letter, printed', () => {
     await expect(text('addressee')).resolves.toMatch(/Dr\. Agatha Mockridge/);
     await expect(text('patient')).resolves.toMatch(/Member id\s+1EG4TE5MK73/);
     await expect(text('patient')).resolves.toMatch(/Medicare Part B \(Medicare\)/);
+    const cells = await section('criteria')
+      .locator('td.letter-evidence')
+      .evaluateAll((tds) => tds.map((td) => ({ text: (td as HTMLElement).innerText.trim(), entries: td.querySelectorAll('li > .letter-ev-date').length })));
+    expect(cells.length).toBeGreaterThanOrEqual(6);
+    for (const c of cells) if (c.entries === 0) expect(c.text).toBe('Met because the record has no such entry.');
+    expect(cells.filter((c) => c.entries > 0).length).toBeGreaterThan(0);
     await screenshot(page, 'letter-criteria-met-print');
     await page.emulateMedia({ media: 'screen' });
     await page.getByRole('button', { name: 'Preview letter' }).click();
