@@ -165,6 +165,7 @@ const SEARCHES: Record<string, (id: string) => string> = {
   MedicationStatement: (id) => `MedicationStatement?patient=${id}`,
   Encounter: (id) => `Encounter?patient=${id}`,
   DiagnosticReport: (id) => `DiagnosticReport?patient=${id}`,
+  QuestionnaireResponse: (id) => `QuestionnaireResponse?patient=${id}`,
 };
 
 /** Reads the patient's record: the Patient, every page of each search, and the Coverage payors. */

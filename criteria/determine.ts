@@ -11,6 +11,7 @@ import { attachRelief } from './relief';
 import { runChecks } from './checks';
 import { selectPolicy } from './select-policy';
 import { evidenceOf } from './evidence';
+import { unknownFacts } from './questionnaire';
 
 const OUTCOME_PHRASE: Record<Outcome, string> = {
   'not-medically-necessary': 'not medically necessary',
@@ -224,6 +225,10 @@ function determineOrder(ctx: Context, order: OrderInfo): Determination {
     asOf,
     dateOfService,
   };
+  if (outcome === 'documentation-needed') {
+    const questions = unknownFacts(lib, determination, read);
+    if (questions.length) determination.questions = questions;
+  }
   ctx.readers.set(determination, read);
   return determination;
 }

@@ -354,6 +354,12 @@ export interface Determination {
   alternatives: Alternative[];
   advisories: Advisory[];
   notes: string[];
+  /**
+   * Documentation-needed only: the facts a clinician can answer to settle what the record leaves
+   * unknown, in the rule's order. The documentation questionnaire asks exactly these
+   * (criteria/questionnaire.ts).
+   */
+  questions?: string[];
   /** The date the record was judged as of (YYYY-MM-DD). */
   asOf: string;
   /** The date of service the policy's effective dates were checked against. */

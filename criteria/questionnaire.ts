@@ -238,7 +238,7 @@ export function questionnaireFor(lib: PolicyLibrary, d: Determination, opts: Que
   if (d.outcome !== 'documentation-needed') return undefined;
   const policy = policyOf(lib, d.policy);
   if (!policy?.codes[d.order.ruleKey]) return undefined;
-  const facts = unknownFacts(lib, d, read);
+  const facts = d.questions ?? unknownFacts(lib, d, read);
   if (facts.length === 0) return undefined;
   return buildQuestionnaire(lib, { policy, policyId: d.policy.id, ruleKey: d.order.ruleKey, facts }, opts);
 }
