@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { determine, questionnaireFor, finalResponse } from '../../criteria';
 import { DTR } from '../../criteria/dtr-profiles';
@@ -149,6 +150,26 @@ describe('$questionnaire-package (Da Vinci DTR 2.1)', () => {
     }
     const notJson = await fetch(`${server.base}/dtr/Questionnaire/$questionnaire-package`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
     expect(notJson.status).toBe(400);
+  });
+});
+
+describe('$questionnaire-package under arbitrary input', () => {
+  it('answers 200 or 400 with a FHIR resource, never a 5xx, whatever the body', async () => {
+    const parameter = fc.record({
+      name: fc.constantFrom('coverage', 'order', 'questionnaire', 'context', 'referenced', 'changedsince', 'x'),
+      resource: fc.option(fc.oneof(fc.jsonValue(), fc.record({ resourceType: fc.constantFrom('Coverage', 'ServiceRequest', 'Patient', 'Bundle'), id: fc.string() })), { nil: undefined }),
+      valueCanonical: fc.option(fc.oneof(fc.string(), fc.constant('http://x/Questionnaire/sij-L39383-27096-ff|2023-03-19')), { nil: undefined }),
+      valueString: fc.option(fc.string(), { nil: undefined }),
+    });
+    const body = fc.oneof(fc.jsonValue(), fc.record({ resourceType: fc.constant('Parameters'), parameter: fc.oneof(fc.array(parameter, { maxLength: 5 }), fc.jsonValue()) }));
+    await fc.assert(
+      fc.asyncProperty(body, async (b) => {
+        const res = await pkg(b);
+        expect([200, 400]).toContain(res.status);
+        expect(['Parameters', 'OperationOutcome']).toContain(res.body.resourceType);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 
