@@ -5,7 +5,7 @@
 import { useEffect, useRef } from 'react';
 import { BaseRenderer, RendererThemeProvider, questionnaireResponseStore, useBuildForm, useRendererQueryClient } from '@aehrc/smart-forms-renderer';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { restoreDropped, shownIn } from './stale-answers';
+import { restoreStale, shownIn } from './stale-answers';
 type Questionnaire = Parameters<typeof useBuildForm>[0]['questionnaire'];
 type QuestionnaireResponse = NonNullable<Parameters<typeof useBuildForm>[0]['questionnaireResponse']>;
 
@@ -31,7 +31,7 @@ export default function SdcForm({ questionnaire, response, terminologyServerUrl,
         if (state.updatableResponse === previous.updatableResponse) return;
         const next = state.updatableResponse as unknown as Record<string, unknown>;
         // A commit on a stale snapshot must not lose an answer already given (stale-answers.ts).
-        const restored = restoreDropped(previous.updatableResponse as unknown as Record<string, unknown>, next, shownIn(box.current));
+        const restored = restoreStale(previous.updatableResponse as unknown as Record<string, unknown>, next, shownIn(box.current));
         if (restored) return void state.updateResponse(restored as unknown as QuestionnaireResponse, false);
         onChange(next);
       }),

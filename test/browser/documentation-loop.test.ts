@@ -106,6 +106,20 @@ describe('from documentation-needed to a decision inside the ordering workflow',
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it('answers changed in quick succession all count: none is lost or reverted by the renderer', async () => {
+    const summary = (id: string) => page.locator(`.doc-panel [data-criterion="${id}"] .criterion-summary`).innerText();
+    for (const [pain, tests] of [['9', '4'], ['7', '3']] as const) {
+      await answer('pain-nrs-latest', pain);
+      await answer('positive-provocative-tests', tests);
+      await expect.poll(() => summary('lcd-severity'), { timeout: 15_000 }).toMatch(new RegExp(`answered "${pain}/10"`));
+      await expect.poll(() => summary('lcd-provocative'), { timeout: 15_000 }).toMatch(new RegExp(`answered "${tests}"`));
+      // Past the renderer's commit delay, the answers are still both there.
+      await page.waitForTimeout(600);
+      await expect(summary('lcd-severity')).resolves.toMatch(new RegExp(`answered "${pain}/10"`));
+      await expect(summary('lcd-provocative')).resolves.toMatch(new RegExp(`answered "${tests}"`));
+    }
+  });
+
   it('partial answers are saved to the record unfinished and resumed when the form is opened again', async () => {
     await answer('positive-provocative-tests', '');
     await panelSays('Documentation needed');
