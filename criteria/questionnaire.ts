@@ -83,6 +83,20 @@ function unmask(all: RuleFact[], mask: string): Set<string> | undefined {
   return asked;
 }
 
+/**
+ * Four hex digits naming the rule's list of facts and their answer types: the mask's bits mean those
+ * facts in that order, so a library change to the list makes a new id (an old canonical then no longer
+ * resolves, rather than decoding to other questions).
+ */
+function listHash(lib: PolicyLibrary, all: RuleFact[]): string {
+  let h = 0x811c9dc5;
+  for (const ch of all.map((f) => `${f.fact}:${lib.facts.get(f.fact)?.question.answerType}`).join('|')) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return (h & 0xffff).toString(16).padStart(4, '0');
+}
+
 /** The library's policy behind a determination's PolicyRef (a jurisdiction variant names its LCD). */
 export function policyOf(lib: PolicyLibrary, ref: Pick<PolicyRef, 'id' | 'effective'>): Policy | undefined {
   return [...lib.policies, lib.pathway].find((p) => p.effective === ref.effective && (p.id === ref.id || p.jurisdictions?.some((j) => j.id === ref.id)));
@@ -166,7 +180,7 @@ export function buildQuestionnaire(lib: PolicyLibrary, req: QuestionnaireRequest
   const wanted = req.facts ? new Set(req.facts) : new Set(all.map((f) => f.fact));
   const asked = all.filter((f) => wanted.has(f.fact));
   const askedSet = new Set(asked.map((f) => f.fact));
-  const id = `${QUESTIONNAIRE_ID_PREFIX}${slug(req.policyId)}-${slug(req.ruleKey)}-${maskOf(all, askedSet)}`;
+  const id = `${QUESTIONNAIRE_ID_PREFIX}${slug(req.policyId)}-${slug(req.ruleKey)}-${maskOf(all, askedSet)}-${listHash(lib, all)}`;
   const url = `${opts.canonicalBase.replace(/\/+$/, '')}/Questionnaire/${id}`;
   const version = req.policy.effective;
   const code = req.ruleKey.split(':')[0]!;
@@ -243,7 +257,7 @@ export function questionnaireFor(lib: PolicyLibrary, d: Determination, opts: Que
   return buildQuestionnaire(lib, { policy, policyId: d.policy.id, ruleKey: d.order.ruleKey, facts }, opts);
 }
 
-/** Rebuilds a questionnaire from its canonical (`…/Questionnaire/sij-…|version`), or says why it cannot. */
+/** Rebuilds a questionnaire from its canonical (`…/Questionnaire/sij-<policy>-<rule>-<mask>-<list hash>|version`), or says why it cannot. */
 export function questionnaireFromCanonical(lib: PolicyLibrary, canonical: string, opts: QuestionnaireOptions): BuiltQuestionnaire | { error: string } {
   const m = OWN_QUESTIONNAIRE.exec(canonical.trim());
   if (!m) return { error: `${canonical} is not a questionnaire of this service` };
@@ -255,7 +269,9 @@ export function questionnaireFromCanonical(lib: PolicyLibrary, canonical: string
         const prefix = `${QUESTIONNAIRE_ID_PREFIX}${slug(policyId)}-${slug(ruleKey)}-`;
         if (!id.startsWith(prefix)) continue;
         const all = ruleFacts(policy, rule).filter((f) => lib.facts.has(f.fact));
-        const asked = unmask(all, id.slice(prefix.length));
+        const [mask, hash] = id.slice(prefix.length).split('-');
+        if (!mask || hash !== listHash(lib, all)) continue;
+        const asked = unmask(all, mask);
         if (!asked) continue;
         if (version !== undefined && version !== policy.effective) continue;
         const built = buildQuestionnaire(lib, { policy, policyId, ruleKey, facts: asked }, opts);

@@ -21,7 +21,7 @@ describe('closing the loop from the card', () => {
 
   it('a documentation-needed determination names its questionnaire; CRD coverage information carries it beside doc-needed, before date', () => {
     const canonical = questionnaireCanonical(engine, d!)!;
-    expect(canonical).toMatch(/^http:\/\/localhost:8080\/dtr\/Questionnaire\/sij-L39383-27096-[0-9a-f]+\|2023-03-19$/);
+    expect(canonical).toMatch(/^http:\/\/localhost:8080\/dtr\/Questionnaire\/sij-L39383-27096-[0-9a-f]+-[0-9a-f]{4}\|2023-03-19$/);
     const action = withQuestionnaire(coverageInformation({ order, assertion: assertionFor(d!), coverage: { reference: 'Coverage/sbxdocs-coverage' }, date: '2026-12-01', assertionId: 'u-1' }), canonical);
     const ext = (action.resource as { extension: { url: string; extension: { url: string; valueCode?: string; valueCanonical?: string }[] }[] }).extension.find((e) => e.url === COVERAGE_INFORMATION_URL)!;
     const urls = ext.extension.map((e) => e.url);

@@ -72,8 +72,13 @@ describe("each policy's questionnaire is built from its facts", () => {
     expect(group('sij-diagnosis').enableWhen).toBeUndefined();
   });
 
-  it('a canonical of another form, an unknown mask or an old version is refused with a reason', () => {
-    for (const c of ['http://x/Questionnaire/other', `${BASE}/Questionnaire/sij-L39383-27096-zz`, `${BASE}/Questionnaire/sij-L39383-27096-3|1999-01-01`]) {
+  it('a canonical of another form, an unknown mask, another list of facts or an old version is refused with a reason', () => {
+    const policy = lib.policies.find((p) => p.id === 'medicare-lcd-sij')!;
+    const good = buildQuestionnaire(lib, { policy, policyId: 'L39383', ruleKey: '27096', facts: ['pain-nrs-latest'] }, { canonicalBase: BASE });
+    expect('error' in questionnaireFromCanonical(lib, good.canonical, { canonicalBase: BASE })).toBe(false);
+    const otherList = good.canonical.replace(/-[0-9a-f]{4}\|/, '-0000|');
+    const oldVersion = good.canonical.replace(/\|.*$/, '|1999-01-01');
+    for (const c of ['http://x/Questionnaire/other', `${BASE}/Questionnaire/sij-L39383-27096-zz-0000`, otherList, oldVersion]) {
       const r = questionnaireFromCanonical(lib, c, { canonicalBase: BASE });
       expect('error' in r && r.error.length > 10, c).toBe(true);
     }
