@@ -4,18 +4,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { build } from 'vite';
 import { determine } from '../criteria';
-import { reviewBulkExport } from '../cli/batch';
-import { generateExport } from '../cli/generate-export';
 import { loadLibraryFromDisk, REPO_ROOT } from '../server/policy-files';
 import { orderSignRequest } from './synthetic-patient';
 import { steadyLoad } from './steady-load';
 import { measureSmartLaunch } from './smart-launch';
 import { measureFallbackRead } from './fallback-read';
+import { batchScale } from './batch-scale';
 
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 const lines: string[] = [];
@@ -129,23 +127,6 @@ async function orderSign(url: string): Promise<void> {
   log('');
 }
 
-async function batch(): Promise<void> {
-  log('## Batch review of a Bulk Data export');
-  log('');
-  const patients = Number(process.env.BENCH_BATCH_PATIENTS ?? 20000);
-  const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
-  const gen = await generateExport({ patients, out: dir });
-  const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  const summary = await reviewBulkExport({ dir, out: sink });
-  const rate = summary.patients / summary.seconds;
-  log(`${patients} synthetic patients, ${gen.resources} resources in ${gen.files.length} NDJSON files; ${summary.orders} in-scope orders.`);
-  log('');
-  log('| patients | seconds | patients/s | target |');
-  log('|---|---|---|---|');
-  log(`| ${summary.patients} | ${summary.seconds.toFixed(2)} | ${rate.toFixed(0)} | ≥ 1,000/s — ${verdict(rate >= 1000)} |`);
-  log('');
-}
-
 async function soak(url: string, pid: number): Promise<void> {
   log(`## Memory over a ${SOAK_SECONDS / 60}-minute soak`);
   log('');
@@ -202,6 +183,18 @@ function clientBundle(): void {
   }
 }
 
+/** BENCH_ONLY=batch: run that section alone and put it in place of its old text in results.md. */
+async function onlyBatch(): Promise<void> {
+  await batchScale(log, verdict);
+  const file = join(REPO_ROOT, 'bench/results.md');
+  const old = readFileSync(file, 'utf8');
+  const start = old.indexOf('## Batch review of a Bulk Data export');
+  const end = start === -1 ? -1 : old.indexOf('\n## ', start + 1);
+  const section = `${lines.join('\n')}\n`;
+  writeFileSync(file, start === -1 ? `${old}\n${section}` : `${old.slice(0, start)}${section}${end === -1 ? '' : old.slice(end + 1)}`);
+  process.stdout.write('\nwrote the batch section of bench/results.md\n');
+}
+
 async function main(): Promise<void> {
   log('# Benchmarks');
   log('');
@@ -209,7 +202,7 @@ async function main(): Promise<void> {
   log('');
   await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn' });
   await engineVsFloor();
-  await batch();
+  await batchScale(log, verdict);
   clientBundle();
   const server = await startServer();
   try {
@@ -224,4 +217,5 @@ async function main(): Promise<void> {
   process.stdout.write('\nwrote bench/results.md\n');
 }
 
-await main();
+if (process.env.BENCH_ONLY === 'batch') await onlyBatch();
+else await main();

@@ -1,6 +1,8 @@
 // Stage 5a of the hook: determinations → CDS Hooks cards (CDS Hooks 2.0 §Card Attributes). Pure: the
 // uuid and base URL come in as arguments. One card per in-scope order; the determination itself rides
 // along at card.extension["medical-necessity"] for machines (the CLI's --json prints the same fields).
+// The card's words are the engine's (the Determination's summary, renderMarkdown for the detail):
+// the service decides nothing about wording, scope or the Coverage on its own.
 import type { Coding, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import type { Alternative, Determination } from '../criteria/model';
 import type { Action, Card, Link, Suggestion } from './types';
@@ -19,15 +21,15 @@ export const OVERRIDE_REASONS: Coding[] = [
   { system: OVERRIDE_REASON_SYSTEM, code: 'patient-informed', display: 'Patient informed of likely non-coverage and chooses to proceed' },
 ];
 
-export type MedicalNecessityExtension = Pick<Determination, 'order' | 'code' | 'outcome' | 'policy' | 'criteria'>;
+export type MedicalNecessityExtension = Pick<Determination, 'order' | 'code' | 'outcome' | 'policy' | 'criteria' | 'coverage'>;
 
 /**
- * The machine-readable determination: exactly the `order`, `code`, `outcome`, `policy` and `criteria`
- * of the Determination the CLI's --json prints (policy carries id, title, effective, url and more;
- * each criterion id, text, status, evidence and its citation).
+ * The machine-readable determination: the `order`, `code`, `outcome`, `policy`, `coverage` and
+ * `criteria` of the Determination the CLI's --json prints (policy carries id, title, effective, url and
+ * more; each criterion id, text, status, evidence and its citation), without empty values.
  */
 export function toMedicalNecessityExtension(d: Determination): MedicalNecessityExtension {
-  return { order: d.order, code: d.code, outcome: d.outcome, policy: d.policy, criteria: d.criteria };
+  return compact({ order: d.order, code: d.code, outcome: d.outcome, policy: d.policy, ...(d.coverage ? { coverage: d.coverage } : {}), criteria: d.criteria });
 }
 
 export interface CardOptions {
@@ -42,66 +44,70 @@ export interface CardOptions {
 }
 
 export function buildCard(d: Determination, opts: CardOptions): Card {
-  const suggestions = d.alternatives.filter((a) => a.action).map((a) => suggestion(a, d, opts));
-  return {
+  // Only alternatives the engine stands behind become suggestions: an order it judged not medically
+  // necessary, or not meeting the criteria, for this patient stays advice in the detail.
+  const suggestions = d.alternatives.filter((a) => a.action && a.actionable !== false).map((a) => suggestion(a, d, opts));
+  return compact({
     uuid: opts.uuid,
-    summary: summarize(d),
-    indicator: d.outcome === 'not-medically-necessary' || d.outcome === 'criteria-not-met' ? 'warning' : 'info',
+    summary: d.summary,
+    indicator: indicatorOf(d),
     detail: opts.detail,
-    source: {
-      label: d.policyChoice.payerName ?? (d.policy.kind === 'clinical-pathway' ? 'Clinical evidence pathway (no payer policy)' : d.policy.publisher),
-      url: d.policy.url,
-      topic:
-        d.policy.kind === 'payer-policy'
-          ? { system: CARD_TYPE_SYSTEM, code: 'coverage-info', display: 'Coverage Information' }
-          : { system: CARD_TYPE_SYSTEM, code: 'guideline', display: 'Guideline' },
-    },
+    source: sourceOf(d, opts.publicBaseUrl),
     ...(suggestions.length ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
-    overrideReasons: OVERRIDE_REASONS,
+    // Overriding means signing against the card's advice: there is none to override on criteria-met.
+    ...(d.outcome !== 'criteria-met' ? { overrideReasons: OVERRIDE_REASONS } : {}),
     links: links(d, opts.publicBaseUrl),
     extension: {
       'medical-necessity': toMedicalNecessityExtension(d),
       // Da Vinci CRD: which order the card is about.
       'davinci-crd.associated-resource': [{ reference: d.order.reference }],
     },
+  }) as Card;
+}
+
+/**
+ * CRD's card guidance: warning or info, critical only for patient safety. A safety advisory (a
+ * pregnancy before fluoroscopy and steroid) is the one case; a coverage outcome never is.
+ */
+function indicatorOf(d: Determination): Card['indicator'] {
+  if (d.advisories.some((a) => a.safety)) return 'critical';
+  return d.outcome === 'not-medically-necessary' || d.outcome === 'criteria-not-met' ? 'warning' : 'info';
+}
+
+/** The card speaks as the payer only when the payer's own policy governs; otherwise it names the product's pathway. */
+function sourceOf(d: Determination, publicBaseUrl: string): Card['source'] {
+  if (d.policy.kind === 'payer-policy') {
+    return { label: d.policy.publisher, url: d.policy.url, topic: { system: CARD_TYPE_SYSTEM, code: 'coverage-info', display: 'Coverage Information' } };
+  }
+  return {
+    label: 'SIJ medical-necessity evidence pathway (no payer policy found)',
+    url: rationaleUrl(d, publicBaseUrl),
+    topic: { system: CARD_TYPE_SYSTEM, code: 'guideline', display: 'Guideline' },
   };
 }
 
-const VERBS: Record<Determination['outcome'], string> = {
-  'not-medically-necessary': 'not medically necessary',
-  'criteria-not-met': 'criteria not met',
-  'documentation-needed': 'needs documentation',
-  'criteria-met': 'meets criteria',
-};
+/** The product's own page on the policy (docs/clinical), as this server serves it. */
+const rationaleUrl = (d: Determination, publicBaseUrl: string): string | undefined => (d.policy.rationale ? `${publicBaseUrl}/${d.policy.rationale}` : undefined);
 
-/** "64625 not reasonable and necessary under Medicare LCD L39383; consider …", under 140 characters. */
-export function summarize(d: Determination): string {
-  // "Reasonable and necessary" is Medicare's statutory wording: only for a Medicare policy itself.
-  const medicare = isMedicare(d) && d.policy.kind === 'payer-policy';
-  const verb = d.outcome === 'not-medically-necessary' && medicare ? 'not reasonable and necessary' : VERBS[d.outcome];
-  const base = `${d.order.code.code} ${verb} under ${policyName(d, medicare)}`;
-  const next = d.alternatives.find((a) => a.action);
-  const hint =
-    d.outcome === 'documentation-needed' && d.missing.length
-      ? `; document ${d.missing[0]}`
-      : next && d.outcome !== 'criteria-met'
-        ? `; consider ${next.action?.code.display ?? next.text}`
-        : '';
-  for (const text of [base + hint, base]) if (text.length <= SUMMARY_MAX) return text;
-  return `${base.slice(0, SUMMARY_MAX - 1)}…`;
-}
-
-function isMedicare(d: Determination): boolean {
-  return /medicare|cms/i.test(`${d.policy.publisher} ${d.policyChoice.payerName ?? ''}`) || /^L\d{5}$/.test(d.policy.id);
-}
-
-function policyName(d: Determination, medicare: boolean): string {
-  if (medicare && /^L\d{5}$/.test(d.policy.id)) return `Medicare LCD ${d.policy.id}`;
-  const short = (d.policy as { shortName?: string }).shortName;
-  if (short) return short;
-  if (d.policy.kind === 'clinical-pathway') return 'the evidence pathway (not a payer policy)';
-  const who = d.policyChoice.payerName ?? d.policy.publisher;
-  return /^[A-Z0-9][A-Z0-9.\- ]+$/i.test(d.policy.id) && d.policy.id.length <= 24 ? `${who} ${d.policy.id}` : d.policy.title;
+/**
+ * CDS Hooks 2.0: JSON elements "SHALL NOT be null" and arrays and strings "SHALL NOT be empty". Every
+ * card and action leaves through here.
+ */
+export function compact<T>(value: T): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) {
+      const items = v.map(walk).filter((x) => x !== undefined);
+      return items.length ? items : undefined;
+    }
+    if (v && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>)
+        .map(([k, x]) => [k, walk(x)] as const)
+        .filter(([, x]) => x !== undefined);
+      return entries.length ? Object.fromEntries(entries) : undefined;
+    }
+    return v === null || v === '' ? undefined : v;
+  };
+  return (walk(value) ?? {}) as T;
 }
 
 function suggestion(a: Alternative, d: Determination, opts: CardOptions): Suggestion {
@@ -139,7 +145,9 @@ function links(d: Determination, publicBaseUrl: string): Link[] {
       appContext: JSON.stringify({ order: d.order.reference }),
     },
   ];
-  if (d.policy.url) out.push({ label: d.policy.title, url: d.policy.url, type: 'absolute' });
+  const rationale = rationaleUrl(d, publicBaseUrl);
+  if (d.policy.kind === 'payer-policy' && d.policy.url) out.push({ label: d.policy.title, url: d.policy.url, type: 'absolute' });
+  if (rationale) out.push({ label: d.policy.kind === 'payer-policy' ? 'How the product reads this policy' : "The product's evidence pathway", url: rationale, type: 'absolute' });
   for (const a of d.advisories) if (a.url && !out.some((l) => l.url === a.url)) out.push({ label: a.title, url: a.url, type: 'absolute' });
   return out;
 }
@@ -150,7 +158,7 @@ export function buildIndeterminateCard(
   trouble: string,
   opts: { uuid: string; publicBaseUrl: string },
 ): Card {
-  return {
+  return compact({
     uuid: opts.uuid,
     summary: `${order.code.code}: medical necessity not determined, the patient record could not be read`.slice(0, SUMMARY_MAX),
     indicator: 'info',
@@ -163,8 +171,8 @@ export function buildIndeterminateCard(
     ],
     extension: {
       // Same shape as a determination's extension; "indeterminate" is not an engine outcome, it says none was made.
-      'medical-necessity': { order, code: order.code, outcome: 'indeterminate', criteria: [] },
+      'medical-necessity': { order, code: order.code, outcome: 'indeterminate' },
       'davinci-crd.associated-resource': [{ reference: order.reference }],
     },
-  };
+  }) as Card;
 }

@@ -40,7 +40,7 @@ export function assertionFor(d: Determination): CoverageAssertion {
       return {
         covered: 'not-covered',
         docNeeded: 'clinical',
-        reasons: [{ text: `The record does not meet ${policy}: ${d.reasons[0] ?? 'a criterion is not met'}. Documentation showing otherwise may change this.` }],
+        reasons: [{ text: `${d.summary}: ${d.criteria.find((c) => c.status === 'not-met' && !c.gate)?.text ?? 'a criterion is not met'}. Documentation showing otherwise may change this.` }],
       };
     case 'documentation-needed':
       return {
@@ -48,7 +48,7 @@ export function assertionFor(d: Determination): CoverageAssertion {
         paNeeded: 'auth-needed',
         docNeeded: 'clinical',
         infoNeeded: 'OTH',
-        reasons: [{ text: `Coverage depends on documentation of: ${d.missing.join('; ') || 'criteria the record does not establish'}` }],
+        reasons: [{ text: `Coverage depends on documentation of: ${d.missing.slice(0, 3).join('; ') || 'criteria the record does not establish'}${d.missing.length > 3 ? `; and ${d.missing.length - 3} more` : ''}` }],
       };
     case 'criteria-met':
       return {
@@ -57,14 +57,6 @@ export function assertionFor(d: Determination): CoverageAssertion {
         reasons: [{ text: `Every criterion of ${policy} is met on the record; submit this determination with the prior authorization request` }],
       };
   }
-}
-
-/** Technical trouble (FHIR server unreachable, timed out, garbage): the payer side cannot evaluate. */
-export function indeterminateAssertion(trouble: string): CoverageAssertion {
-  return {
-    covered: 'indeterminate',
-    reasons: [{ coding: [{ system: CRD_TEMP_SYSTEM, code: 'technical', display: 'Technical issues' }], text: `Coverage could not be evaluated: ${trouble}` }],
-  };
 }
 
 export interface CoverageInformationOptions {
@@ -99,12 +91,11 @@ export function coverageInformation(opts: CoverageInformationOptions): Action {
   };
 }
 
-/** Which Coverage the assertion is about: the order's own insurance, else the policy's coverage, else any active one. */
-export function coverageReference(order: Resource, d: Determination | undefined, resources: Resource[]): Reference {
-  const insurance = (order as { insurance?: Reference[] }).insurance?.[0];
-  if (insurance?.reference) return { reference: insurance.reference };
-  if (d?.policyChoice.coverage?.reference) return { reference: d.policyChoice.coverage.reference };
-  const active = resources.find((r) => r.resourceType === 'Coverage' && (r as { status?: string }).status === 'active');
-  if (active?.id) return { reference: `Coverage/${active.id}` };
-  return { display: 'No active Coverage found in the patient record' };
+/**
+ * Coverage information speaks for the payer, so it is returned only when the payer's own policy
+ * governs the order, about the Coverage the Determination was judged under. Under the evidence
+ * pathway (no payer policy, or Medicare where no LCD governs) there is none.
+ */
+export function payerCoverage(d: Determination): Reference | undefined {
+  return d.policy.kind === 'payer-policy' && d.coverage ? { reference: d.coverage.reference } : undefined;
 }

@@ -39,15 +39,19 @@ export function parseFeedback(body: unknown): FeedbackEntry[] {
   }));
 }
 
-/** Transport-free like the hook: [outcome, {}] when stored, [outcome] when refused. */
+/**
+ * Transport-free like the hook: [outcome, { received }] when stored, [outcome] when refused. The spec
+ * defines no response body; an acknowledgement with the number of entries received (the same on a
+ * retry) is one a client may parse or ignore, and no response this service gives is empty.
+ */
 export async function handleFeedback(
   serviceId: string,
   body: unknown,
   deps: { store: FeedbackStore; now: () => Date; logger: Logger },
-): Promise<[OperationOutcome, Record<string, never>?]> {
+): Promise<[OperationOutcome, { received: number }?]> {
   try {
-    await storeFeedback(serviceId, body, deps.store, deps.now);
-    return [allOk, {}];
+    const { received } = await storeFeedback(serviceId, body, deps.store, deps.now);
+    return [allOk, { received }];
   } catch (err) {
     const { status, outcome } = normalizeError(err);
     if (status >= 500) deps.logger.error({ err }, 'feedback failed');
@@ -55,7 +59,7 @@ export async function handleFeedback(
   }
 }
 
-export async function storeFeedback(serviceId: string, body: unknown, store: FeedbackStore, now: () => Date): Promise<{ stored: number }> {
+export async function storeFeedback(serviceId: string, body: unknown, store: FeedbackStore, now: () => Date): Promise<{ stored: number; received: number }> {
   const entries = parseFeedback(body);
   const uuids = [...new Set(entries.map((e) => e.card))];
   const issued = await store.issuedSuggestions(serviceId, uuids);
@@ -74,5 +78,5 @@ export async function storeFeedback(serviceId: string, body: unknown, store: Fee
     }
   }
   // A retried POST of the same entries is stored once; the caller gets the same 200 either way.
-  return { stored: await store.recordFeedback(serviceId, entries, now().toISOString()) };
+  return { stored: await store.recordFeedback(serviceId, entries, now().toISOString()), received: entries.length };
 }

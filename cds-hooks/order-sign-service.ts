@@ -7,13 +7,12 @@ import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Determination } from '../criteria/model';
 import type { Logger } from '../common/logger';
 import { allOk, normalizeError } from '../common/outcomes';
-import { buildCard, buildIndeterminateCard } from './cards';
-import { assertionFor, coverageInformation, coverageReference, indeterminateAssertion } from './coverage-information';
+import { buildCard, buildIndeterminateCard, compact } from './cards';
+import { assertionFor, coverageInformation, payerCoverage } from './coverage-information';
 import { DEFAULT_FETCH_LIMITS, FetchBudget, type FetchFn, type FetchLimits } from './fhir-fetch';
 import { compactDetermination, type FeedbackStore, type IssuedCard } from './feedback-store';
 import { PREFETCH_TEMPLATES } from './prefetch';
 import { isolateHookRecord } from './isolate';
-import { markdownSafe } from './markdown-text';
 import { draftOrders, parseHookRequest } from './request';
 import { resolvePrefetch, type ResolvedRecord } from './resolve-prefetch';
 import type { Action, Card, CdsResponse, Engine, HookRequest, ServiceDefinition } from './types';
@@ -155,25 +154,18 @@ function respond(request: HookRequest, orders: Resource[], determinations: Deter
       uuid: deps.newUuid(),
       newUuid: deps.newUuid,
       publicBaseUrl: deps.publicBaseUrl,
-      detail: deps.engine.renderMarkdown(markdownSafe(d)),
+      detail: deps.engine.renderMarkdown(d),
       order,
       patientId: request.context.patientId,
     });
     cards.push(card);
-    if (order) {
-      systemActions.push(
-        coverageInformation({
-          order,
-          assertion: assertionFor(d),
-          coverage: coverageReference(order, d, record.resources),
-          date: today(deps.now()),
-          assertionId: card.uuid,
-        }),
-      );
+    const coverage = payerCoverage(d);
+    if (order && coverage) {
+      systemActions.push(compact(coverageInformation({ order, assertion: assertionFor(d), coverage, date: today(deps.now()), assertionId: card.uuid })));
     }
     issued.push(issuedCard(card.uuid, request, d.order.reference, d.outcome, compactDetermination(d), deps, (card.suggestions ?? []).map((x) => x.uuid)));
   }
-  return { response: cards.length ? { cards, systemActions } : { cards }, issued };
+  return { response: systemActions.length ? { cards, systemActions } : { cards }, issued };
 }
 
 /** Technical trouble: every in-scope order gets an indeterminate card and covered=indeterminate. */
@@ -192,26 +184,15 @@ function respondIndeterminate(
         return code ? [{ reference: `${o.resourceType}/${o.id}`, code }] : [];
       });
   const cards: Card[] = [];
-  const systemActions: Action[] = [];
   const issued: IssuedCard[] = [];
   for (const ref of inScope) {
+    // No determination, so no governing policy is known: the card says so, and no coverage
+    // information speaks for the payer.
     const card = buildIndeterminateCard(ref, trouble, { uuid: deps.newUuid(), publicBaseUrl: deps.publicBaseUrl });
     cards.push(card);
-    const order = findOrder(orders, ref.reference);
-    if (order) {
-      systemActions.push(
-        coverageInformation({
-          order,
-          assertion: indeterminateAssertion(trouble),
-          coverage: coverageReference(order, undefined, record.resources),
-          date: today(deps.now()),
-          assertionId: card.uuid,
-        }),
-      );
-    }
     issued.push(issuedCard(card.uuid, request, ref.reference, 'indeterminate', null, deps, []));
   }
-  return { response: cards.length ? { cards, systemActions } : { cards }, issued };
+  return { response: { cards }, issued };
 }
 
 function issuedCard(

@@ -2,7 +2,10 @@
 // key, so clients that prefetch under their own keys — the Da Vinci CRD request generator — count);
 // each of our template keys that is missing, null or an OperationOutcome is fetched from fhirServer
 // within the hook call's FetchBudget. 412 only when the data cannot be had at all; a failing, slow or
-// oversized server is "technical trouble", not a 412.
+// oversized server is "technical trouble", not a 412. A prefetched Coverage whose payer Organization did
+// not come with it (the CDS Hooks sandbox fills the coverage key without honouring _include) has that
+// Organization read from fhirServer when the request names one: without the payer's name the policy
+// cannot be chosen.
 import type { Resource } from '@medplum/fhirtypes';
 import { allowedFhirBase, fetchAllPages, FhirTechnicalError, type FetchBudget, type FetchFn } from './fhir-fetch';
 import { dedupeResources, flattenResources, isUsablePrefetch, OPTIONAL_PREFETCH_KEYS, PREFETCH_TEMPLATES, replacePrefetchTokens } from './prefetch';
@@ -33,7 +36,7 @@ export async function resolvePrefetch(request: HookRequest, opts: ResolveOptions
     .filter(([key]) => !isUsablePrefetch(prefetch[key]))
     .map(([key, template]) => ({ key, query: replacePrefetchTokens(template, request.context) }))
     .filter((m): m is { key: string; query: string } => m.query !== undefined);
-  if (missing.length === 0) return { resources: dedupeResources(resources), fetched: [] };
+  if (missing.length === 0) return withPayers({ resources: dedupeResources(resources), fetched: [] }, request, opts);
   // Only optional keys missing and no FHIR server the service may call: the record is read without them.
   if (missing.every((m) => OPTIONAL_PREFETCH_KEYS.has(m.key))) {
     try {
@@ -56,5 +59,46 @@ export async function resolvePrefetch(request: HookRequest, opts: ResolveOptions
     if (OPTIONAL_PREFETCH_KEYS.has(missing[i]!.key) && (status === 400 || status === 403 || status === 404)) return void refused.push(missing[i]!.key);
     trouble ??= result.reason instanceof FhirTechnicalError ? result.reason.message : 'the FHIR server could not be read';
   });
-  return { resources: dedupeResources(resources), fetched: missing.map((m) => m.key), ...(trouble ? { trouble } : {}), ...(refused.length ? { refused } : {}) };
+  const resolved = { resources: dedupeResources(resources), fetched: missing.map((m) => m.key), ...(trouble ? { trouble } : {}), ...(refused.length ? { refused } : {}) };
+  return trouble ? resolved : withPayers(resolved, request, opts);
+}
+
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** Payer Organizations that Coverage resources name but the record lacks, by id (FHIR's id syntax only). */
+export function missingPayerIds(resources: readonly Resource[]): string[] {
+  const have = new Set(resources.filter((r) => r.resourceType === 'Organization').map((r) => r.id));
+  const ids = new Set<string>();
+  for (const r of resources) {
+    if (r.resourceType !== 'Coverage' || !Array.isArray(r.payor)) continue;
+    for (const p of r.payor as unknown[]) {
+      const ref = (p as { reference?: unknown } | null)?.reference;
+      const m = typeof ref === 'string' ? /^Organization\/([^/]+)$/.exec(ref) : null;
+      if (m && FHIR_ID.test(m[1]!) && !have.has(m[1]!)) ids.add(m[1]!);
+    }
+  }
+  return [...ids];
+}
+
+/**
+ * Reads the missing payer Organizations in one search. Only when the request names an allowed
+ * fhirServer; a failure leaves the payer unnamed (the engine then says it is unknown), it does not
+ * make the record unreadable.
+ */
+async function withPayers(resolved: ResolvedRecord, request: HookRequest, opts: ResolveOptions): Promise<ResolvedRecord> {
+  const ids = missingPayerIds(resolved.resources);
+  if (ids.length === 0 || !request.fhirServer) return resolved;
+  let base: string;
+  try {
+    base = allowedFhirBase(request.fhirServer, opts.allowlist);
+  } catch {
+    return resolved;
+  }
+  try {
+    const found = await fetchAllPages(base, `Organization?_id=${ids.join(',')}`, { fetch: opts.fetch, accessToken: request.fhirAuthorization?.access_token, budget: opts.budget });
+    const orgs = found.filter((r) => r.resourceType === 'Organization' && r.id && ids.includes(r.id));
+    return { ...resolved, resources: dedupeResources([...resolved.resources, ...orgs]), fetched: [...resolved.fetched, 'payer'] };
+  } catch {
+    return resolved;
+  }
 }

@@ -1,52 +1,89 @@
-// Worker thread for batch review: evaluates one partition file (patient<TAB>resource lines) and
-// writes its determinations as NDJSON to a part file. Loads the policy library once per worker.
-import { createReadStream, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+// Worker thread for batch review, one job at a time: either pass 1 over some byte ranges of the
+// export (partition.ts), or pass 2 over one partition (evaluate-partition.ts) with its
+// determinations written to a part file (local run) or to PostgreSQL (queue worker). Loads the
+// policy library once per thread and keeps the shared index open between partitions.
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { determine, type Outcome } from '../criteria';
+import type { PolicyLibrary } from '../criteria';
 import { loadLibraryFromDisk } from '../server/policy-files';
+import { evaluatePartition, type PartitionCounts, type PartitionInput, type RowSink } from './evaluate-partition';
+import { sharedIndexFile, splitRanges, type SplitJob, type SplitResult } from './partition';
+import { openSharedIndex, type SharedReader } from './shared-index';
 
-export interface PartitionJob {
-  input: string;
-  output: string;
-  shared: unknown[];
-  asOf?: string;
-}
-export interface PartitionResult {
-  patients: number;
-  outcomes: Outcome[];
-  policies: string[];
-}
+export type ThreadJob =
+  | { kind: 'split'; job: SplitJob }
+  | { kind: 'evaluate'; input: PartitionInput; sink: { kind: 'file'; path: string } | { kind: 'pg'; url: string; review: string } };
 
-const library = loadLibraryFromDisk();
+export type ThreadResult = { kind: 'split'; result: SplitResult } | { kind: 'evaluate'; counts: PartitionCounts };
 
-export async function evaluatePartition(job: PartitionJob): Promise<PartitionResult> {
-  const groups = new Map<string, unknown[]>();
-  const rl = createInterface({ input: createReadStream(job.input, { encoding: 'utf8', highWaterMark: 1024 * 1024 }), crlfDelay: Infinity });
-  for await (const line of rl) {
-    if (!line) continue;
-    const tab = line.indexOf('\t');
-    const patient = line.slice(0, tab);
-    let list = groups.get(patient);
-    if (!list) groups.set(patient, (list = []));
-    list.push(JSON.parse(line.slice(tab + 1)));
+let library: PolicyLibrary | undefined;
+let index: { work: string; reader: SharedReader } | undefined;
+
+function sharedIndex(work: string, threads: number): SharedReader {
+  if (index?.work !== work) {
+    index?.reader.close();
+    index = { work, reader: openSharedIndex(Array.from({ length: threads }, (_, t) => sharedIndexFile(work, t))) };
   }
-  const lines: string[] = [];
-  const result: PartitionResult = { patients: groups.size, outcomes: [], policies: [] };
-  for (const [patient, resources] of groups) {
-    for (const d of determine(library, [...resources, ...job.shared], { asOf: job.asOf })) {
-      result.outcomes.push(d.outcome);
-      result.policies.push(d.policy.shortName);
-      lines.push(JSON.stringify({ patient: `Patient/${patient}`, ...d }));
+  return index.reader;
+}
+
+/** Determinations to a part file, in ~256 KB writes. */
+function fileSink(path: string): RowSink & { close(): void } {
+  const fd = openSync(path, 'w');
+  let parts: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (size) writeSync(fd, parts.join(''));
+    parts = [];
+    size = 0;
+  };
+  return {
+    add(row) {
+      parts.push(row.line, '\n');
+      size += row.line.length + 1;
+      if (size >= 256 * 1024) flush();
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
+}
+
+export async function runThreadJob(job: ThreadJob): Promise<ThreadResult> {
+  if (job.kind === 'split') return { kind: 'split', result: await splitRanges(job.job, (bytes) => parentPort?.postMessage({ progress: bytes })) };
+  library ??= loadLibraryFromDisk();
+  const reader = sharedIndex(job.input.work, job.input.threads);
+  if (job.sink.kind === 'file') {
+    const sink = fileSink(job.sink.path);
+    try {
+      return { kind: 'evaluate', counts: await evaluatePartition(library, reader, job.input, sink) };
+    } finally {
+      sink.close();
     }
   }
-  writeFileSync(job.output, lines.length ? `${lines.join('\n')}\n` : '');
-  return result;
+  // Loaded here, so that a local run's threads never load pg.
+  const { pgRowSink } = await import('./determination-store');
+  const sink = await pgRowSink(job.sink.url, job.sink.review, job.input.partition);
+  try {
+    const counts = await evaluatePartition(library, reader, job.input, sink);
+    await sink.finish(counts);
+    return { kind: 'evaluate', counts };
+  } finally {
+    await sink.close();
+  }
 }
 
-parentPort?.on('message', (job: PartitionJob) => {
-  evaluatePartition(job).then(
+/** Error text that is safe to log: our own messages, but only the kind of an unexpected error (a
+ * parser's message can quote the record). */
+export function safeMessage(e: unknown): string {
+  if (e instanceof Error && (e.name === 'MissingPartitionError' || (e as NodeJS.ErrnoException).code === 'ENOENT' || e.name === 'QueueError')) return e.message;
+  return `unexpected ${e instanceof Error ? e.name : typeof e}`;
+}
+
+parentPort?.on('message', (job: ThreadJob) => {
+  runThreadJob(job).then(
     (r) => parentPort!.postMessage({ ok: true, result: r }),
-    (e: Error) => parentPort!.postMessage({ ok: false, error: e.message }),
+    (e: unknown) => parentPort!.postMessage({ ok: false, error: safeMessage(e) }),
   );
 });

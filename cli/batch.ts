@@ -1,38 +1,18 @@
 // Batch review of FHIR Bulk Data ($export) output: <dir>/*.ndjson in, determinations out as NDJSON.
-// Memory stays bounded whatever the export's size: pass 1 streams every file line by line into
-// partition files by a hash of the patient each resource belongs to; pass 2 loads one partition at a
-// time, groups it by patient and evaluates. Only shared reference data (Organization, Location —
-// payers and sites, few whatever the population) is held for the whole run.
-import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+// Two passes, both on worker threads, with memory bounded whatever the export's size:
+//   1. split (partition.ts): every file is read in byte ranges; each resource goes to the partition
+//      file of the patient it belongs to, each shared resource (payer, practitioner, site) to an
+//      on-disk index (shared-index.ts), one shard per thread;
+//   2. evaluate (evaluate-partition.ts): one partition at a time per thread, each patient joined
+//      only to the shared resources its own resources name.
+// The queue mode (queue.ts) runs pass 1 the same way and hands pass 2 to worker processes.
+import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import type { Outcome } from '../criteria';
-import type { PartitionJob, PartitionResult } from './batch-worker';
-
-/** A worker thread running batch-worker.ts, one job at a time. */
-function startWorker(): { run(job: PartitionJob): Promise<PartitionResult>; stop(): Promise<void> } {
-  const worker = new Worker(new URL('./batch-worker-entry.mjs', import.meta.url));
-  return {
-    run: (job) =>
-      new Promise((resolve, reject) => {
-        const onError = (e: Error) => reject(e);
-        worker.once('error', onError);
-        worker.once('message', (m: { ok: boolean; result?: PartitionResult; error?: string }) => {
-          worker.off('error', onError);
-          if (m.ok) resolve(m.result!);
-          else reject(new Error(m.error));
-        });
-        worker.postMessage(job);
-      }),
-    stop: async () => {
-      await worker.terminate();
-    },
-  };
-}
+import { ownersOf, type Outcome } from '../criteria';
+import { addCounts, emptyCounts, type PartitionCounts } from './evaluate-partition';
+import { byteRanges, type SplitResult } from './partition';
+import { runAll, startThread, type Thread } from './thread-pool';
 
 export interface BatchOptions {
   dir: string;
@@ -41,7 +21,7 @@ export interface BatchOptions {
   /** Target bytes per partition; the partition count follows from the input size. */
   partitionBytes?: number;
   onProgress?: (p: Progress) => void;
-  /** Worker threads for evaluation; default: one per core. */
+  /** Worker threads; default: one per core. */
   workers?: number;
 }
 
@@ -57,168 +37,136 @@ export interface BatchSummary {
   byOutcome: Record<Outcome, number>;
   byPolicy: Record<string, number>;
   skippedLines: number;
+  /** Resources that name more than one patient, or a subject that is not a patient. */
+  droppedResources: number;
   seconds: number;
+  /** Peak resident memory of the process, and its CPU time over every thread, when measured. */
+  peakRssMb?: number;
+  cpuSeconds?: number;
 }
 
-const SHARED_TYPES = new Set(['Organization', 'Location', 'Practitioner', 'PractitionerRole']);
-
-/** The patient a resource belongs to: itself, or its subject / patient / beneficiary reference. */
+/** The patient a resource belongs to, when every owner it names (ownersOf) is that one patient. */
 export function patientOf(r: Record<string, unknown>): string | undefined {
-  if (r.resourceType === 'Patient') return typeof r.id === 'string' ? r.id : undefined;
-  for (const key of ['subject', 'patient', 'beneficiary']) {
-    const ref = (r[key] as { reference?: unknown } | undefined)?.reference;
-    if (typeof ref === 'string' && ref.startsWith('Patient/')) return ref.slice('Patient/'.length);
-  }
-  return undefined;
+  const owners = ownersOf(r);
+  const first = owners[0];
+  return first && !first.startsWith('\u0000') && owners.every((o) => o === first) ? first : undefined;
 }
 
-/** FNV-1a: a stable, fast string hash for choosing a partition. */
-const hash = (s: string): number => {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-};
+/** Input bytes per partition: what one thread holds at a time in pass 2 (as text). */
+export const DEFAULT_PARTITION_BYTES = 16 * 1024 * 1024;
 
-const write = async (stream: NodeJS.WritableStream, chunk: string): Promise<void> => {
-  if (!stream.write(chunk)) await once(stream, 'drain');
-};
+/** Partition files stay few enough to keep open at once, whatever the export's size. */
+export const MAX_PARTITIONS = 1024;
 
-/** Collects small writes into ~256 KB chunks: one await per chunk instead of per line. */
-class Buffered {
-  private parts: string[] = [];
-  private size = 0;
-  constructor(readonly stream: NodeJS.WritableStream) {}
-  async add(s: string): Promise<void> {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= 256 * 1024) await this.flush();
-  }
-  async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const chunk = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    await write(this.stream, chunk);
-  }
+export interface SplitOutcome {
+  partitions: number;
+  threads: number;
+  skipped: number;
+  dropped: number;
+  resources: number;
+  shared: number;
 }
 
-async function* lines(file: string): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 }), crlfDelay: Infinity });
-  for await (const line of rl) if (line.trim()) yield line;
+export function exportFiles(dir: string): string[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ndjson')).sort().map((f) => join(dir, f));
+  if (files.length === 0) throw new Error(`no .ndjson files in ${dir}`);
+  return files;
 }
+
+/** Pass 1 into `work`: partition files and a shard of the shared index for each of `threads` split jobs. */
+export async function splitExport(pool: Thread[], dir: string, work: string, partitionBytes: number, onProgress?: (p: Progress) => void): Promise<SplitOutcome> {
+  const files = exportFiles(dir);
+  const totalBytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  const threads = pool.length;
+  const partitions = Math.min(MAX_PARTITIONS, Math.max(threads, Math.ceil(totalBytes / partitionBytes)));
+  // Ranges of ~1/4 of a thread's share, dealt to whichever thread has the least so far.
+  const ranges = byteRanges(files, Math.max(1024 * 1024, Math.ceil(totalBytes / (threads * 4))));
+  const shares = Array.from({ length: threads }, () => ({ bytes: 0, ranges: [] as typeof ranges }));
+  for (const r of ranges.sort((a, b) => b.end - b.start - (a.end - a.start))) {
+    const s = shares.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+    s.ranges.push(r);
+    s.bytes += r.end - r.start;
+  }
+  const out: SplitOutcome = { partitions, threads, skipped: 0, dropped: 0, resources: 0, shared: 0 };
+  let read = 0;
+  const jobs = shares.map((s, thread) => ({ kind: 'split' as const, job: { ranges: s.ranges, work, thread, partitions } }));
+  await runAll(pool, jobs, (_job, r) => {
+    const res = (r as { result: SplitResult }).result;
+    out.skipped += res.skipped;
+    out.dropped += res.dropped;
+    out.resources += res.resources;
+    out.shared += res.shared;
+  }, (bytes) => onProgress?.({ phase: 'partition', done: (read += bytes), total: totalBytes }));
+  onProgress?.({ phase: 'partition', done: totalBytes, total: totalBytes });
+  return out;
+}
+
+const pipeFile = (file: string, out: NodeJS.WritableStream) =>
+  new Promise<void>((res, rej) => {
+    const input = createReadStream(file);
+    input.on('error', rej);
+    input.on('end', res);
+    input.pipe(out, { end: false });
+  });
 
 export async function reviewBulkExport(opts: BatchOptions): Promise<BatchSummary> {
   const started = Date.now();
-  const files = readdirSync(opts.dir).filter((f) => f.endsWith('.ndjson')).sort().map((f) => join(opts.dir, f));
-  if (files.length === 0) throw new Error(`no .ndjson files in ${opts.dir}`);
-  const totalBytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  const partitions = Math.max(opts.workers ?? availableParallelism(), Math.ceil(totalBytes / (opts.partitionBytes ?? 32 * 1024 * 1024)));
+  exportFiles(opts.dir);
   const work = mkdtempSync(join(tmpdir(), 'bulk-review-'));
-  const shared: unknown[] = [];
-  const summary: BatchSummary = {
-    patients: 0,
-    orders: 0,
-    byOutcome: { 'not-medically-necessary': 0, 'criteria-not-met': 0, 'documentation-needed': 0, 'criteria-met': 0 },
-    byPolicy: {},
-    skippedLines: 0,
-    seconds: 0,
-  };
+  const pool = Array.from({ length: Math.max(1, opts.workers ?? availableParallelism()) }, () => startThread());
+  const total: PartitionCounts = emptyCounts();
+  let split: SplitOutcome;
   try {
-    // Pass 1: partition by patient.
-    const streams: WriteStream[] = Array.from({ length: partitions }, (_, i) => createWriteStream(join(work, `p${i}.ndjson`)));
-    const writers = streams.map((w) => new Buffered(w));
-    let readBytes = 0;
-    let count = 0;
-    for (const file of files) {
-      for await (const line of lines(file)) {
-        readBytes += Buffer.byteLength(line) + 1;
-        let r: Record<string, unknown>;
-        try {
-          r = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          summary.skippedLines++;
-          continue;
-        }
-        if (!r || typeof r !== 'object' || typeof r.resourceType !== 'string') {
-          summary.skippedLines++;
-          continue;
-        }
-        if (SHARED_TYPES.has(r.resourceType)) {
-          shared.push(r);
-          continue;
-        }
-        const patient = patientOf(r);
-        if (!patient) {
-          summary.skippedLines++;
-          continue;
-        }
-        await writers[hash(patient) % partitions]!.add(`${patient}\t${line}\n`);
-        if (++count % 2000 === 0) opts.onProgress?.({ phase: 'partition', done: readBytes, total: totalBytes });
-      }
-    }
-    for (const w of writers) await w.flush();
-    await Promise.all(streams.map((w) => new Promise<void>((res, rej) => w.end((e?: Error | null) => (e ? rej(e) : res())))));
-    opts.onProgress?.({ phase: 'partition', done: totalBytes, total: totalBytes });
-
-    // Pass 2: partitions are independent; worker threads evaluate them in parallel, each holding
-    // one partition at a time, and the parts are appended to the output in partition order.
-    const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), partitions));
-    const pool = Array.from({ length: workers }, () => startWorker());
-    try {
-      let nextPartition = 0;
-      let finished = 0;
-      const results: (PartitionResult | undefined)[] = new Array(partitions);
-      let written = 0;
-      // Serialised: two workers finishing together must not append the same part twice.
-      let flushing: Promise<void> = Promise.resolve();
-      const flushInOrder = () => (flushing = flushing.then(appendReady));
-      const appendReady = async () => {
-        while (written < partitions && results[written]) {
-          await new Promise<void>((res, rej) => {
-            const input = createReadStream(join(work, `out${written}.ndjson`));
-            input.on('error', rej);
-            input.on('end', res);
-            input.pipe(opts.out as NodeJS.WritableStream, { end: false });
-          });
-          written++;
-        }
-      };
-      await Promise.all(
-        pool.map(async (w) => {
-          while (nextPartition < partitions) {
-            const i = nextPartition++;
-            const r = await w.run({ input: join(work, `p${i}.ndjson`), output: join(work, `out${i}.ndjson`), shared, asOf: opts.asOf });
-            results[i] = r;
-            summary.patients += r.patients;
-            for (const o of r.outcomes) summary.byOutcome[o]++;
-            for (const p of r.policies) summary.byPolicy[p] = (summary.byPolicy[p] ?? 0) + 1;
-            summary.orders += r.outcomes.length;
-            opts.onProgress?.({ phase: 'evaluate', done: ++finished, total: partitions });
-            await flushInOrder();
-          }
-        }),
-      );
-      await flushInOrder();
-    } finally {
-      await Promise.all(pool.map((w) => w.stop()));
-    }
+    split = await splitExport(pool, opts.dir, work, opts.partitionBytes ?? DEFAULT_PARTITION_BYTES, opts.onProgress);
+    // Pass 2: partitions are independent; the parts are appended to the output in partition order
+    // (serialised, so two threads finishing together cannot interleave their parts).
+    const ready: boolean[] = new Array(split.partitions).fill(false);
+    let written = 0;
+    let finished = 0;
+    let appending: Promise<void> = Promise.resolve();
+    const appendReady = async () => {
+      while (written < split.partitions && ready[written]) await pipeFile(join(work, `out${written++}.ndjson`), opts.out);
+    };
+    const jobs = Array.from({ length: split.partitions }, (_, partition) => ({
+      kind: 'evaluate' as const,
+      input: { work, partition, threads: split.threads, asOf: opts.asOf },
+      sink: { kind: 'file' as const, path: join(work, `out${partition}.ndjson`) },
+    }));
+    await runAll(pool, jobs, async (job, r) => {
+      addCounts(total, (r as { counts: PartitionCounts }).counts);
+      ready[job.input.partition] = true;
+      opts.onProgress?.({ phase: 'evaluate', done: ++finished, total: split.partitions });
+      await (appending = appending.then(appendReady));
+    });
+    await appending;
   } finally {
+    await Promise.all(pool.map((t) => t.stop()));
     rmSync(work, { recursive: true, force: true });
   }
-  summary.seconds = (Date.now() - started) / 1000;
-  return summary;
+  return {
+    patients: total.patients,
+    orders: total.orders,
+    byOutcome: total.byOutcome,
+    byPolicy: total.byPolicy,
+    skippedLines: split.skipped + total.skipped,
+    droppedResources: split.dropped + total.dropped,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
-/** The summary a reviewer reads at the end of a run. */
+/** The summary a reviewer reads at the end of a run, local or queued. */
 export function summaryTable(s: BatchSummary): string {
   const rows: [string, string][] = [
     ['patients', String(s.patients)],
     ['in-scope orders', String(s.orders)],
     ...Object.entries(s.byOutcome).map(([k, v]): [string, string] => [`  ${k}`, String(v)]),
-    ...Object.entries(s.byPolicy).sort((a, b) => b[1] - a[1]).map(([k, v]): [string, string] => [`  under ${k}`, String(v)]),
+    ...Object.entries(s.byPolicy).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, v]): [string, string] => [`  under ${k}`, String(v)]),
     ['lines skipped (not JSON, no patient)', String(s.skippedLines)],
+    ['resources dropped (several patients, or no patient subject)', String(s.droppedResources)],
     ['seconds', s.seconds.toFixed(2)],
     ['patients per second', s.seconds > 0 ? Math.round(s.patients / s.seconds).toString() : '-'],
+    ...(s.peakRssMb !== undefined ? [['peak memory (RSS)', `${Math.round(s.peakRssMb)} MB`] as [string, string]] : []),
+    ...(s.cpuSeconds !== undefined ? [['CPU seconds (all threads)', s.cpuSeconds.toFixed(1)] as [string, string]] : []),
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');

@@ -5,7 +5,7 @@ import { today as clockToday } from './dates';
 import { evaluateTree } from './evaluate';
 import { factReader, type FactReader } from './facts';
 import type { Advisory, Alternative, CodeRule, CriterionResult, Determination, EvaluationOptions, Flag, Outcome, Policy, PolicyLibrary, PolicyRef, RuleKey, Status } from './model';
-import { findOrders, type OrderInfo } from './orders';
+import { findOrders, readOrder, type OrderInfo } from './orders';
 import { extractRecords, type Records } from './records';
 import { attachRelief } from './relief';
 import { runChecks } from './checks';
@@ -23,6 +23,19 @@ const OUTCOME_PHRASE: Record<Outcome, string> = {
 const phrase = (outcome: Outcome, policy: Policy): string =>
   outcome === 'not-medically-necessary' && policy.outcomeWording ? policy.outcomeWording : OUTCOME_PHRASE[outcome];
 
+/** CDS Hooks 2.0: a card summary is under 140 characters; the Determination's summary is written to fit. */
+export const SUMMARY_MAX = 139;
+
+function summaryOf(code: string, outcome: Outcome, policy: Policy, ref: PolicyRef): string {
+  for (const words of [phrase(outcome, policy), OUTCOME_PHRASE[outcome]]) {
+    const text = `${code} ${words} under ${ref.shortName}`;
+    if (text.length <= SUMMARY_MAX) return text;
+  }
+  const text = `${code} ${OUTCOME_PHRASE[outcome]} under ${ref.shortName}`;
+  const cut = text.slice(0, SUMMARY_MAX - 1);
+  return `${cut.slice(0, cut.lastIndexOf(' '))}…`;
+}
+
 const claim = (text: string, c: { verified: boolean; citation: string }): string =>
   c.verified ? text : `${text} (per summaries of ${c.citation}; not verified against the published text)`;
 
@@ -32,7 +45,7 @@ function advisoriesFor(lib: PolicyLibrary, key: RuleKey, read: FactReader): { ad
   for (const a of lib.advisories) {
     if (!a.appliesTo.includes(key)) continue;
     const r = evaluateTree(a.when, a.criteria, read);
-    const base = { id: a.id, title: a.title, text: claim(a.text, a), url: a.url, citation: a.citation, confidence: a.confidence, verified: a.verified };
+    const base = { id: a.id, title: a.title, text: claim(a.text, a), url: a.url, citation: a.citation, confidence: a.confidence, verified: a.verified, ...(a.safety ? { safety: true } : {}) };
     if (r.status === 'met') advisories.push({ ...base, basis: `Applies: ${r.results.map((x) => x.summary).join('; ')}.` });
     else if (r.status === 'unknown') {
       if (a.showWhenUnknown === false) continue;
@@ -176,7 +189,41 @@ function deletedCodeFlags(lib: PolicyLibrary, records: Records): Flag[] {
   }));
 }
 
-function determineOrder(ctx: Context, order: OrderInfo): Determination {
+/**
+ * Each alternative that orders a procedure the engine decides on is judged by the same engine, on the
+ * same record, as the order it would be (in place of this one, for a replacement): the product offers
+ * it as a suggestion only when that comes out criteria-met or documentation-needed, and as advice
+ * otherwise. Other alternatives (a therapy referral, radiographs) are care no policy here refuses.
+ */
+function assessAlternatives(ctx: Context, order: OrderInfo, alternatives: Alternative[], depth: number): Alternative[] {
+  return alternatives.map((a) => {
+    if (!a.action) return a;
+    const trigger = ctx.lib.triggers.byCode.get(a.action.code.code.toUpperCase());
+    if (!trigger || !trigger.resourceTypes.includes('ServiceRequest') || depth > 0) return { ...a, actionable: true };
+    const r = order.resource;
+    const hypothetical: Record<string, unknown> = {
+      resourceType: 'ServiceRequest',
+      id: `${String(r.id ?? 'order')}-alternative-${a.id}`,
+      status: 'draft',
+      intent: 'order',
+      subject: r.subject,
+      authoredOn: r.authoredOn,
+      code: { coding: [a.action.code], text: a.action.code.display },
+      ...Object.fromEntries(['reasonCode', 'reasonReference', 'insurance', 'locationReference', 'occurrenceDateTime'].filter((k) => r[k] !== undefined).map((k) => [k, r[k]])),
+    };
+    const alternativeOrder = readOrder(ctx.lib, hypothetical, ctx.records, true);
+    if (!alternativeOrder) return { ...a, actionable: true };
+    const others = ctx.orders.filter((o) => o !== order || a.action!.kind === 'add-order');
+    const d = determineOrder({ ...ctx, orders: [...others, alternativeOrder] }, alternativeOrder, depth + 1);
+    return {
+      ...a,
+      assessment: { outcome: d.outcome, summary: d.summary, policy: d.policy.shortName, policyKind: d.policy.kind },
+      actionable: d.outcome === 'criteria-met' || d.outcome === 'documentation-needed',
+    };
+  });
+}
+
+function determineOrder(ctx: Context, order: OrderInfo, depth = 0): Determination {
   const { lib, records, orders } = ctx;
   const { asOf, dateOfService, flags } = dates(ctx, order);
   const selection = selectPolicy(lib, records, order, dateOfService);
@@ -204,13 +251,13 @@ function determineOrder(ctx: Context, order: OrderInfo): Determination {
   const alternatives: Alternative[] = [];
   // An approvable order needs no alternative; otherwise offer those whose conditions the record meets.
   const offered = outcome === 'criteria-met' ? [] : (rule.alternative ?? []).filter((a) => !a.when || evaluateTree(a.when, policy.criteria, read).status === 'met');
-  for (const a of [...offered, ...checks.alternatives]) if (!alternatives.some((x) => x.id === a.id)) alternatives.push(a);
+  for (const a of assessAlternatives(ctx, order, [...offered, ...checks.alternatives], depth)) if (!alternatives.some((x) => x.id === a.id)) alternatives.push(a);
 
   const determination: Determination = {
     order: order.ref,
     code: { system: order.ref.code.system, code: order.ref.code.code },
     outcome,
-    summary: `${order.ref.code.code} ${phrase(outcome, policy)} under ${ref.shortName}`,
+    summary: summaryOf(order.ref.code.code, outcome, policy, ref),
     policy: ref,
     policyChoice: selection.choice,
     ...(selection.coverage ? { coverage: selection.coverage } : {}),
@@ -233,6 +280,14 @@ function determineOrder(ctx: Context, order: OrderInfo): Determination {
   return determination;
 }
 
+/** "J1100 follows 64625: not medically necessary under …", still under 140 characters. */
+function followSummary(code: string, injection: Determination): string {
+  const text = `${code} follows ${injection.order.code.code}: ${injection.summary.replace(/^\S+ /, '')}`;
+  if (text.length <= SUMMARY_MAX) return text;
+  const cut = text.slice(0, SUMMARY_MAX - 1);
+  return `${cut.slice(0, cut.lastIndexOf(' '))}…`;
+}
+
 const FOLLOW_STATUS: Record<Outcome, Status> = {
   'not-medically-necessary': 'not-met',
   'criteria-not-met': 'not-met',
@@ -252,11 +307,11 @@ function followInjection(ctx: Context, j: OrderInfo, injection: Determination): 
     code: { system: j.ref.code.system, code: j.ref.code.code },
     // A drug cannot be replaced by the injection's alternative order: keep the advice, drop the action.
     alternatives: injection.alternatives.map(({ action, ...a }) => (action?.kind === 'replace-order' ? a : { ...a, ...(action ? { action } : {}) })),
-    summary: `${j.ref.code.code} follows ${inj.code.code}: ${injection.summary.replace(/^\S+ /, '')}`,
+    summary: followSummary(j.ref.code.code, injection),
     criteria: [
       {
         id: `${j.ref.code.code.toLowerCase()}-follows-injection`,
-        text: `${j.trigger.title} is judged with the procedure it accompanies (${inj.code.code}, ${inj.reference})`,
+        text: `${j.trigger.title} is judged with the ${inj.code.code} it accompanies`,
         status: FOLLOW_STATUS[injection.outcome],
         evidence: [{ reference: inj.reference, resourceType: inj.resourceType, date: inj.authoredOn, code: inj.code, value: injection.outcome, path: 'ServiceRequest.code' }],
         summary: injection.summary,
@@ -266,7 +321,7 @@ function followInjection(ctx: Context, j: OrderInfo, injection: Determination): 
       },
       ...injection.criteria,
     ],
-    reasons: [`${j.trigger.title} (${j.ref.code.code}) follows the ${inj.code.code} it accompanies: ${injection.summary}.`, ...injection.reasons],
+    reasons: [`${j.trigger.title} follows the ${inj.code.code} it accompanies: ${injection.summary}.`, ...injection.reasons],
     advisories,
     notes: [...injection.notes.filter((n) => !advisories.some((a) => n.startsWith(a.title))), ...notes],
   };

@@ -13,6 +13,19 @@ export interface EvidenceSource {
 
 export const refOf = (r: { resourceType?: unknown; id?: unknown }): string => `${String(r.resourceType)}/${String(r.id ?? '(no id)')}`;
 
+/**
+ * A reference as the record's own key ("Organization/x"), however it is spelled: relative, absolute
+ * ("https://ehr/fhir/Organization/x") or versioned ("Organization/x/_history/2"). Real exports use all
+ * three; the versioned form once left such a Coverage's payer unnamed.
+ */
+export function localRef(reference: string, type: string): string {
+  let re = LOCAL_REF.get(type);
+  if (!re) LOCAL_REF.set(type, (re = new RegExp(`(?:^|/)(${type}/[A-Za-z0-9\\-.]{1,64})(?:/_history/[^/]+)?$`)));
+  const m = re.exec(reference);
+  return m ? m[1]! : reference;
+}
+const LOCAL_REF = new Map<string, RegExp>();
+
 export function evidenceOf(rec: EvidenceSource, path: PathName | string, extra: Partial<Evidence> = {}): Evidence {
   const coding = rec.code?.coding?.find((c) => c.code) ?? rec.code?.coding?.[0];
   return {

@@ -10,7 +10,7 @@ export * from './questionnaire';
 export { readResponse } from './answers';
 export type { AnswerRec } from './answers';
 export { anyInScope, inScopeCode } from './orders';
-export { renderText, renderMarkdown } from './explain';
+export { headline, md, renderText, renderMarkdown } from './explain';
 export { careTimeline, CARE_LANES } from './timeline';
 export type { CareEvent, CareLane, PainPoint } from './timeline';
 export { isolatePatient, ownersOf, patientIdOf, SHARED_TYPES } from './compartment';

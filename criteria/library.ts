@@ -144,6 +144,7 @@ const advisorySchema = z
     appliesTo: z.array(z.string()).min(1),
     when: tree,
     showWhenUnknown: z.boolean().optional(),
+    safety: z.boolean().optional(),
     criteria: z.record(z.string(), criterion),
     ...source,
   })

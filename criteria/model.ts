@@ -152,6 +152,16 @@ export interface Alternative extends Source {
     resourceType: 'ServiceRequest';
     quantity?: number;
   };
+  /**
+   * When the action orders a procedure the engine decides on: the same engine's determination of
+   * that order, on the same record, under the policy that would govern it.
+   */
+  assessment?: { outcome: Outcome; summary: string; policy: string; policyKind: PolicyKind };
+  /**
+   * Whether the product stands behind the action: set on determinations. An action whose own
+   * assessment is not criteria-met or documentation-needed is advice, not a suggestion to accept.
+   */
+  actionable?: boolean;
 }
 
 /** The kinds of plan a Coverage can be, as far as policy selection cares. */
@@ -228,6 +238,8 @@ export interface AdvisorySpec extends Source {
   when: CriteriaTree;
   /** Shown as "may apply" when `when` is unknown (default true); false for flags the record rarely states (pregnancy). */
   showWhenUnknown?: boolean;
+  /** A patient-safety advisory (pregnancy and fluoroscopy): the one kind a card may mark critical. */
+  safety?: boolean;
   criteria: Record<string, CriterionSpec>;
 }
 
@@ -316,6 +328,7 @@ export interface Advisory {
   verified: boolean;
   /** Why it applies (or, when suppressed, which exception holds). */
   basis: string;
+  safety?: boolean;
 }
 
 export interface OrderRef {

@@ -6,7 +6,7 @@
 // Observation components and status, medications in all four resources, therapy in Procedure,
 // Encounter and CarePlan, and report text in conclusion, narrative and plain-text attachments.
 import { dateOf, dateSpan, instantOf, type DateSpan } from './dates';
-import { refOf, type EvidenceSource } from './evidence';
+import { localRef, refOf, type EvidenceSource } from './evidence';
 import { read, readConcept, readConcepts, readFirst, readString, readStrings, type PathName } from './fhirpath';
 import type { CodingLike, ConceptLike, PolicyLibrary } from './model';
 import { affirmed } from './negation';
@@ -173,7 +173,7 @@ function medicationConcept(r: Record<string, unknown>, byRef: Records['byRef'], 
   const direct = readConcept(codePath, r);
   if (direct) return direct;
   const ref = readString(refPath, r);
-  const med = ref ? byRef.get(ref.replace(/^.*\/(Medication\/[^/]+)$/, '$1')) : undefined;
+  const med = ref ? byRef.get(localRef(ref, 'Medication')) : undefined;
   return med ? readConcept('medicationCode', med) : undefined;
 }
 

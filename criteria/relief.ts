@@ -7,7 +7,7 @@
 // improvement word counts, a range counts as its lower bound, a drug concentration ("lidocaine 1%",
 // "0.5% bupivacaine") never does, and the evidence quotes the sentence the number came from.
 import type { Evidence, PolicyLibrary } from './model';
-import { evidenceOf } from './evidence';
+import { localRef, evidenceOf } from './evidence';
 import { mentions, sentences } from './negation';
 import type { ObservationRec, ProcedureRec, Records, Relief } from './records';
 import { clip } from './text';
@@ -115,7 +115,7 @@ export function durationWeeksFromText(text: string): { weeks: number; quote: str
   return undefined;
 }
 
-const linkedTo = (proc: ProcedureRec) => (o: ObservationRec) => o.partOf.some((p) => p === proc.ref || p.endsWith(`/${proc.ref}`));
+const linkedTo = (proc: ProcedureRec) => (o: ObservationRec) => o.partOf.some((p) => localRef(p, 'Procedure') === proc.ref);
 
 function fromReliefObservation(lib: PolicyLibrary, proc: ProcedureRec, records: Records, weeks?: number): Relief | undefined {
   for (const o of records.observations.filter(linkedTo(proc)).filter((o) => o.final && matchOf(lib, o, lib.reading.reliefObservations))) {

@@ -8,7 +8,7 @@
 // of service on or after its effective date and not after its retirement). Anything else falls back
 // to the evidence pathway, labelled as a clinical pathway.
 import { dateOf } from './dates';
-import { refOf, type EvidenceSource } from './evidence';
+import { localRef, refOf, type EvidenceSource } from './evidence';
 import { read, readConcepts, readFirst, readString, readStrings } from './fhirpath';
 import type { CoverageRef, Evidence, JurisdictionVariant, PayerMatcher, PlanKind, Policy, PolicyChoice, PolicyLibrary, PolicyRef } from './model';
 import type { OrderInfo } from './orders';
@@ -57,7 +57,7 @@ function payerOf(lib: PolicyLibrary, records: Records, coverage: Record<string, 
   // The payor Organization's own name first; the reference's display is the client's label for it.
   for (const p of payors) {
     if (!p || typeof p !== 'object') continue;
-    const org = typeof p.reference === 'string' ? records.byRef.get(p.reference.replace(/^.*\/(Organization\/[^/]+)$/, '$1')) : undefined;
+    const org = typeof p.reference === 'string' ? records.byRef.get(localRef(p.reference, 'Organization')) : undefined;
     if (org) {
       names.push(...readStrings('organizationName', org));
       identifiers.push(...read<{ system?: string; value?: string }>('organizationIdentifier', org).filter((i) => i && typeof i === 'object'));
@@ -90,7 +90,7 @@ function coveragesInOrder(lib: PolicyLibrary, records: Records, order: OrderInfo
   });
   const rank: Record<PlanKind, number> = { medicare: 0, 'medicare-advantage': 0, medicaid: 2, commercial: 1, unknown: 1, medigap: 3 };
   const named = (c: Record<string, unknown>) => {
-    const i = order.insuranceRefs.findIndex((r) => r === refOf(c) || r.endsWith(`/${refOf(c)}`));
+    const i = order.insuranceRefs.findIndex((r) => localRef(r, 'Coverage') === refOf(c));
     return i < 0 ? 99 : i;
   };
   return active
@@ -113,7 +113,7 @@ function matchScore(matchers: PayerMatcher[], payer: Payer, lib: PolicyLibrary):
 function stateOf(lib: PolicyLibrary, records: Records, order: OrderInfo): { state?: string; from: string } {
   const norm = (s: unknown) => (typeof s === 'string' ? lib.states.get(s.trim().replace(/\.$/, '').toUpperCase()) : undefined);
   for (const ref of order.locationRefs) {
-    const loc = records.byRef.get(ref.replace(/^.*\/(Location\/[^/]+)$/, '$1'));
+    const loc = records.byRef.get(localRef(ref, 'Location'));
     const s = loc ? norm(readString('locationState', loc)) : undefined;
     if (s) return { state: s, from: `the order's location (${ref})` };
   }
@@ -204,7 +204,10 @@ export function selectPolicy(lib: PolicyLibrary, records: Records, order: OrderI
   const effective = addressing.filter((p) => inEffect(p, dateOfService));
   if (effective.length === 0) {
     const p = addressing[0]!;
-    const when = p.effective > dateOfService ? `took effect on ${p.effective}, after the date of service ${dateOfService}` : `was retired on ${p.retired}, before the date of service ${dateOfService}`;
+    const when =
+      p.effective > dateOfService
+        ? `as the library holds it, took effect on ${p.effective}, after the date of service ${dateOfService}; the revision in force on that date is not in the library`
+        : `was retired on ${p.retired}, before the date of service ${dateOfService}`;
     return pathway(`${prefix}${p.title} ${when}, so it does not govern this order: ${PATHWAY_LABEL}.`, base, coverage);
   }
   const match = effective[0]!;
@@ -218,7 +221,7 @@ export function selectPolicy(lib: PolicyLibrary, records: Records, order: OrderI
   const none = match.noPolicyJurisdictions?.find((j) => j.states.includes(state));
   if (none) {
     const ma = payer.kind === 'medicare-advantage' ? ' A Medicare Advantage plan may apply its own internal coverage criteria where Medicare has none (42 CFR 422.101(b)(6)); the library has none for this plan.' : '';
-    return pathway(`${prefix}${why}, in ${state} (from ${from}): ${none.note} [${none.confidence}: ${none.citation}]${ma} So ${PATHWAY_LABEL}.`, { ...base, state }, coverage);
+    return pathway(`${prefix}${why}, in ${state} (from ${from}): ${none.note}${ma} So ${PATHWAY_LABEL}.`, { ...base, state }, coverage);
   }
   const variant = match.jurisdictions?.find((j) => j.states.includes(state));
   if (!variant) return pathway(`${prefix}${match.title} does not govern in ${state} (from ${from}): ${PATHWAY_LABEL}.`, { ...base, state }, coverage);

@@ -1,5 +1,5 @@
 // The composition root: everything one serving process needs, wired once — the policy library and
-// engine (with a worker-thread pool for evaluations under the hook's deadline), the feedback store, the app (service + SMART app hosting) and, only when SANDBOX is on, the
+// engine (with a worker-thread pool for evaluations under the hook's deadline), the feedback store, the app (service + SMART app hosting + the product's documents) and, only when SANDBOX is on, the
 // embedded sandbox, loaded by dynamic import so production mode loads no sandbox code at all. The
 // sandbox's CDS client issuer is trusted and its FHIR origin allowed only while it runs. main.ts and
 // the browser tests both start exactly this.
@@ -16,6 +16,7 @@ import type { Config } from './config';
 import { createEnginePool } from './engine-pool';
 import { loadLibraryFromDisk } from './policy-files';
 import { serveClient } from './serve-client';
+import { serveDocs } from './serve-docs';
 
 export interface Composed {
   app: Express;
@@ -68,6 +69,7 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
     sandbox = { fhirBase: embedded.sandbox.fhirBase, loadErrors: embedded.sandbox.loadErrors, auth: embedded.sandbox.auth };
   }
   const client = serveClient({ distDir: config.clientDistDir, config: config.smartClient });
+  const docs = serveDocs();
   const app = createApp(effective, {
     engine,
     feedbackStore,
@@ -76,6 +78,7 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
       a.use(dtr);
       if (sandboxRouter) a.use(sandboxRouter);
       a.use(client);
+      a.use(docs);
     },
   });
   return { app, feedbackStore, sandbox, close: async () => Promise.all([feedbackStore.close(), pool.close()]).then(() => undefined) };

@@ -1,8 +1,9 @@
 // buildCard and coverageInformation on hand-made determinations: pure, no HTTP.
 import { describe, expect, it } from 'vitest';
 import type { Determination, Outcome } from '../../criteria/model';
-import { buildCard, summarize, toMedicalNecessityExtension } from '../../cds-hooks/cards';
-import { assertionFor, coverageInformation, indeterminateAssertion } from '../../cds-hooks/coverage-information';
+import { buildCard, compact, toMedicalNecessityExtension } from '../../cds-hooks/cards';
+import { assertionFor, coverageInformation, payerCoverage } from '../../cds-hooks/coverage-information';
+import { emptyValues } from './contract';
 import { cardProblems, coverageInformationProblems, expectValid } from './contract';
 
 let n = 0;
@@ -17,17 +18,20 @@ function determination(outcome: Outcome, over: Partial<Determination> = {}): Det
     version: '2023-03-19',
     effective: '2023-03-19',
     url: 'https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=39383',
+    rationale: 'docs/clinical/medicare-lcd-sij.md',
     kind: 'payer-policy' as const,
   };
   return {
     order: { reference: 'ServiceRequest/o1', resourceType: 'ServiceRequest', status: 'draft', code: { system: 'http://www.ama-assn.org/go/cpt', code: '64625', display: 'SIJ RFA' }, ruleKey: '64625' },
     code: { system: 'http://www.ama-assn.org/go/cpt', code: '64625' },
     outcome,
-    summary: 'x',
+    summary: '64625 not reasonable and necessary under Medicare LCD L39383',
     policy,
     policyChoice: { policy, reason: 'Medicare in KY', payerName: 'Medicare', state: 'KY' },
+    coverage: { reference: 'Coverage/c1', payerName: 'Medicare', planKind: 'medicare', memberId: '1EG4' },
+    flags: [],
     reasons: ['RFA is not reasonable and necessary'],
-    criteria: [{ id: 'c1', text: 'Pain ≥ 3 months', status: 'met', evidence: [], summary: '', citation: 'LCD', confidence: 'P', verified: true }],
+    criteria: [{ id: 'c1', text: 'Pain ≥ 3 months', status: 'met', evidence: [{ reference: 'Condition/c1', resourceType: 'Condition', date: '2024-11-02', path: 'Condition.onset' }], summary: 'onset 2024-11-02', citation: 'LCD', confidence: 'P', verified: true }],
     findings: [],
     missing: outcome === 'documentation-needed' ? ['three positive provocative manoeuvres'] : [],
     alternatives: [
@@ -38,11 +42,13 @@ function determination(outcome: Outcome, over: Partial<Determination> = {}): Det
         confidence: 'S',
         verified: true,
         action: { kind: 'replace-order', code: { system: 'http://www.ama-assn.org/go/cpt', code: '64451', display: 'SIJ nerve block' }, resourceType: 'ServiceRequest' },
+        actionable: true,
       },
     ],
     advisories: [{ id: 'bmj', title: 'BMJ 2025', text: '', url: 'https://doi.org/10.1136/bmj-2024-079970', citation: '', confidence: 'P', verified: true, basis: '' }],
     notes: [],
     asOf: '2025-06-01',
+    dateOfService: '2025-06-01',
     ...over,
   } as Determination;
 }
@@ -51,15 +57,28 @@ const order = { resourceType: 'ServiceRequest' as const, id: 'o1', status: 'draf
 const card = (d: Determination) => buildCard(d, { uuid: uuid(), newUuid: uuid, publicBaseUrl: 'http://localhost:8080', detail: 'md', order, patientId: 'p1' });
 
 describe('buildCard', () => {
-  it('when the payer is Medicare and 64625 is ordered, the card says not reasonable and necessary under the LCD', () => {
-    const c = card(determination('not-medically-necessary'));
-    expect(c.summary.startsWith('64625 not reasonable and necessary under Medicare LCD L39383')).toBe(true);
+  it('uses the determination\'s own summary, and names the payer as its source only when the payer\'s policy governs', () => {
+    const d = determination('not-medically-necessary');
+    const c = card(d);
+    expect(c.summary).toBe(d.summary);
     expect(c.indicator).toBe('warning');
-    expect(c.source).toMatchObject({ label: 'Medicare', url: expect.stringContaining('39383') });
+    expect(c.source).toMatchObject({ label: 'CMS (CGS)', url: expect.stringContaining('39383'), topic: { code: 'coverage-info' } });
+    expect(c.source.label).not.toMatch(/pathway/);
     expectValid(cardProblems(c as any));
   });
 
-  it('offers the alternative as one at-most-one suggestion that deletes the draft and creates the new ServiceRequest', () => {
+  it('under the evidence pathway the source is the product\'s pathway, saying no payer policy was found, linked to its page', () => {
+    const pathway = { ...determination('criteria-not-met').policy, id: 'evidence-pathway', kind: 'clinical-pathway' as const, publisher: 'This product', rationale: 'docs/clinical/evidence-pathway.md' };
+    const c = card(determination('criteria-not-met', { policy: pathway }));
+    expect(c.source).toEqual({
+      label: 'SIJ medical-necessity evidence pathway (no payer policy found)',
+      url: 'http://localhost:8080/docs/clinical/evidence-pathway.md',
+      topic: { system: 'http://terminology.hl7.org/CodeSystem/cdshooks-card-type', code: 'guideline', display: 'Guideline' },
+    });
+    expect(c.links!.map((l) => l.url)).not.toContain(pathway.url);
+  });
+
+  it('offers an alternative the engine stands behind as one at-most-one suggestion that deletes the draft and creates the new ServiceRequest', () => {
     const c = card(determination('not-medically-necessary'));
     expect(c.selectionBehavior).toBe('at-most-one');
     expect(c.suggestions![0]!.actions.map((a) => a.type)).toEqual(['delete', 'create']);
@@ -67,33 +86,50 @@ describe('buildCard', () => {
     expect((c.suggestions![0]!.actions[1]!.resource as any).code.coding[0].code).toBe('64451');
   });
 
-  it('links the SMART app on this order and the policy and advisory pages', () => {
+  it('offers no suggestion for an alternative the same engine judged not medically necessary', () => {
+    const d = determination('not-medically-necessary');
+    d.alternatives = d.alternatives.map((a) => ({ ...a, actionable: false, assessment: { outcome: 'not-medically-necessary', summary: '64451 not medically necessary', policy: 'X', policyKind: 'payer-policy' } }));
+    const c = card(d);
+    expect(c.suggestions).toBeUndefined();
+    expect(c.selectionBehavior).toBeUndefined();
+  });
+
+  it('links the SMART app on this order, the policy, the product\'s page on it and the advisory pages', () => {
     const c = card(determination('criteria-not-met'));
     expect(c.links![0]).toEqual({ label: expect.any(String), url: 'http://localhost:8080/launch.html', type: 'smart', appContext: '{"order":"ServiceRequest/o1"}' });
     expect(c.links!.filter((l) => l.type === 'absolute').map((l) => l.url)).toEqual([
       'https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=39383',
+      'http://localhost:8080/docs/clinical/medicare-lcd-sij.md',
       'https://doi.org/10.1136/bmj-2024-079970',
     ]);
   });
 
-  it('is info for documentation-needed and criteria-met, warning for criteria-not-met', () => {
+  it('is info for documentation-needed and criteria-met, warning for criteria-not-met, critical only for a safety advisory', () => {
     expect(card(determination('documentation-needed')).indicator).toBe('info');
     expect(card(determination('criteria-met')).indicator).toBe('info');
     expect(card(determination('criteria-not-met')).indicator).toBe('warning');
+    const pregnant = determination('criteria-met');
+    pregnant.advisories = [{ ...pregnant.advisories[0]!, id: 'pregnancy', safety: true }];
+    expect(card(pregnant).indicator).toBe('critical');
   });
 
-  it('keeps the summary under 140 characters however long the names are', () => {
-    const long = determination('documentation-needed', { missing: ['x'.repeat(300)] });
-    expect(summarize(long).length).toBeLessThan(140);
-    const longPolicy = determination('criteria-not-met');
-    longPolicy.policy = { ...longPolicy.policy, id: 'a-very-long-policy-identifier-that-goes-on', shortName: 'y'.repeat(200) } as Determination['policy'];
-    expect(summarize(longPolicy).length).toBeLessThan(140);
+  it('offers override reasons only where there is advice to override', () => {
+    expect(card(determination('criteria-met')).overrideReasons).toBeUndefined();
+    expect(card(determination('criteria-not-met')).overrideReasons!.length).toBeGreaterThan(0);
   });
 
-  it('puts the determination at extension["medical-necessity"] with exactly the CLI --json fields', () => {
-    const d = determination('criteria-not-met');
-    expect(card(d).extension!['medical-necessity']).toEqual(toMedicalNecessityExtension(d));
-    expect(Object.keys(toMedicalNecessityExtension(d))).toEqual(['order', 'code', 'outcome', 'policy', 'criteria']);
+  it('puts the determination at extension["medical-necessity"] with the CLI --json fields, and nothing null or empty anywhere', () => {
+    const base = determination('criteria-not-met');
+    const d = { ...base, criteria: [...base.criteria, { id: 'c2', text: 'Three positive manoeuvres', status: 'not-met', evidence: [], summary: '', citation: 'LCD', confidence: 'P', verified: true }] } as Determination;
+    const c = card(d);
+    expect(c.extension!['medical-necessity']).toEqual(toMedicalNecessityExtension(d));
+    expect(Object.keys(toMedicalNecessityExtension(d))).toEqual(['order', 'code', 'outcome', 'policy', 'coverage', 'criteria']);
+    expect((toMedicalNecessityExtension(d).criteria[1] as any).evidence).toBeUndefined(); // it was []
+    expect(emptyValues(c)).toEqual([]);
+  });
+
+  it('compact drops nulls, empty strings, arrays and objects, and keeps false and 0', () => {
+    expect(compact({ a: null, b: '', c: [], d: {}, e: [null, ''], f: false, g: 0, h: { i: [] } })).toEqual({ f: false, g: 0 });
   });
 });
 
@@ -114,14 +150,11 @@ describe('coverageInformation (CRD)', () => {
     });
   }
 
-  it('maps technical trouble to covered=indeterminate with reason technical', () => {
-    const action = coverageInformation({ order, assertion: indeterminateAssertion('timeout'), coverage: { display: 'none' }, date: '2025-06-01', assertionId: 'a1' });
-    const ext = (action.resource as any).extension[0];
-    expectValid(coverageInformationProblems(ext));
-    expect(ext.extension.find((e: any) => e.url === 'reason').valueCodeableConcept.coding[0]).toMatchObject({
-      system: 'http://hl7.org/fhir/us/davinci-crd/CodeSystem/temp',
-      code: 'technical',
-    });
+  it('speaks for the payer only under the payer\'s own policy and about the Coverage the determination used', () => {
+    expect(payerCoverage(determination('criteria-met'))).toEqual({ reference: 'Coverage/c1' });
+    expect(payerCoverage(determination('criteria-met', { coverage: undefined }))).toBeUndefined();
+    const pathway = { ...determination('criteria-met').policy, kind: 'clinical-pathway' as const };
+    expect(payerCoverage(determination('criteria-met', { policy: pathway }))).toBeUndefined();
   });
 
   it('replaces a coverage-information extension the order already carried instead of adding a second', () => {

@@ -50,6 +50,9 @@ describe('real clients', () => {
     body.fhirServer = fhir.url;
     const order = body.context.draftOrders.entry[0].resource;
     order.code = { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '64625', display: 'SIJ RFA' }] };
+    // The sample was captured with authoredOn 2025-06-01, before the Aetna bulletin revision the library
+    // holds took effect (2025-11-17); an order signed now is dated now.
+    order.authoredOn = '2026-11-20';
     body.prefetch.serviceRequestBundle.entry[0].resource = order;
     app.fetchCalls.length = 0;
     const res = await app.post(SERVICE_URL_PATH, body);
@@ -61,6 +64,18 @@ describe('real clients', () => {
     const ext = res.body.systemActions[0].resource.extension[0].extension;
     expect(ext.find((e: any) => e.url === 'coverage').valueReference.reference).toBe('Coverage/cov-pt-1');
     expect(res.body.systemActions[0].resource.insurance).toEqual([{ reference: 'Coverage/cov-pt-1' }]);
+
+    // As captured (authoredOn 2025-06-01, before that revision): the evidence pathway judges it, the
+    // card does not speak as Aetna, and no coverage information is asserted on Aetna's Coverage.
+    const asCaptured = readSample('crd-request-generator-order-sign-mri-pt-1.json').body;
+    asCaptured.fhirServer = fhir.url;
+    asCaptured.context.draftOrders.entry[0].resource.code = order.code;
+    asCaptured.prefetch.serviceRequestBundle.entry[0].resource = asCaptured.context.draftOrders.entry[0].resource;
+    const earlier = await app.post(SERVICE_URL_PATH, asCaptured);
+    expect(earlier.status).toBe(200);
+    expectValid(cdsResponseProblems(earlier.body));
+    expect(earlier.body.cards[0].source.label).toBe('SIJ medical-necessity evidence pathway (no payer policy found)');
+    expect(earlier.body.systemActions).toBeUndefined();
   });
 
   it('the CDS Hooks sandbox\'s naproxen order (category as an object, no fhirAuthorization) gets {"cards": []}', async () => {
@@ -78,17 +93,21 @@ describe('real clients', () => {
     med.medicationCodeableConcept = {
       coding: [{ system: 'https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets', code: 'J1100', display: 'Dexamethasone sodium phosphate, 1 mg' }],
     };
+    med.authoredOn = '2026-11-20'; // after the Aetna revision the library holds took effect, as an order signed now is
     body.context.draftOrders.entry.push({
-      resource: { resourceType: 'ServiceRequest', id: 'sr-sij', status: 'draft', intent: 'order', subject: { reference: 'Patient/pt-1' }, code: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '27096' }] } },
+      resource: { resourceType: 'ServiceRequest', id: 'sr-sij', status: 'draft', intent: 'order', authoredOn: '2026-11-20', subject: { reference: 'Patient/pt-1' }, code: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '27096' }] } },
     });
     app.fetchCalls.length = 0;
     const res = await app.post(SERVICE_URL_PATH, body);
     expect(res.status).toBe(200);
     expectValid(cdsResponseProblems(res.body));
     expect(app.fetchCalls.every((c) => c.authorization === null)).toBe(true);
-    for (const a of res.body.systemActions.filter((x: any) => x.resource.resourceType === 'MedicationRequest')) {
-      expect(Array.isArray(a.resource.category)).toBe(true);
-    }
+    // The sandbox prefetched the Coverage without its payer Organization: the service read it.
+    expect(app.fetchCalls.some((c) => c.url.endsWith('/Organization?_id=org-payer-1&_count=1000'))).toBe(true);
+    expect(res.body.cards.map((c: any) => c.source.label)).toEqual(['Aetna', 'Aetna']);
+    const meds = res.body.systemActions.filter((x: any) => x.resource.resourceType === 'MedicationRequest');
+    expect(meds.length).toBe(1);
+    for (const a of meds) expect(Array.isArray(a.resource.category)).toBe(true);
   });
 
   it('the Da Vinci IG\'s own order-sign example (mammography, out of scope) gets {"cards": []}', async () => {

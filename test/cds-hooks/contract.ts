@@ -49,9 +49,28 @@ export function operationOutcomeProblems(body: unknown): string[] {
   return p;
 }
 
+/**
+ * CDS Hooks 2.0: "JSON elements SHALL NOT be null … SHALL NOT be empty". The paths of every null,
+ * empty string, empty array or empty object in a response (the top-level cards array may be empty).
+ */
+export function emptyValues(value: unknown, path = ''): string[] {
+  if (value === null) return [`${path || '(root)'} is null`];
+  if (value === '') return [`${path} is an empty string`];
+  if (Array.isArray(value)) {
+    if (value.length === 0 && path !== 'cards') return [`${path} is an empty array`];
+    return value.flatMap((v, i) => emptyValues(v, `${path}[${i}]`));
+  }
+  if (isObject(value)) {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return [`${path} is an empty object`];
+    return entries.flatMap(([k, v]) => emptyValues(v, path ? `${path}.${k}` : k));
+  }
+  return [];
+}
+
 export function cdsResponseProblems(body: unknown): string[] {
   if (!isObject(body) || !Array.isArray(body.cards)) return ['response must have a cards array'];
-  const p: string[] = [];
+  const p: string[] = [...emptyValues(body)];
   body.cards.forEach((c: Json, i: number) => p.push(...cardProblems(c).map((m) => `cards[${i}]: ${m}`)));
   if (body.systemActions !== undefined) {
     if (!Array.isArray(body.systemActions)) p.push('systemActions must be an array');
@@ -63,8 +82,16 @@ export function cdsResponseProblems(body: unknown): string[] {
       else p.push(...coverageInformationProblems(ext[0]).map((m) => `systemActions[${i}]: ${m}`));
     }
   }
-  // One coverage-information update per card, about the card's order.
-  const cardOrders = body.cards.map((c: Json) => c.extension?.['medical-necessity']?.order?.reference).filter(Boolean).sort();
+  // One coverage-information update per card whose payer's own policy governs a real Coverage, about
+  // the card's order and that Coverage; none for the evidence pathway or an indeterminate card.
+  const payerCards = body.cards.filter((c: Json) => c.extension?.['medical-necessity']?.policy?.kind === 'payer-policy' && c.extension?.['medical-necessity']?.coverage);
+  const cardOrders = payerCards.map((c: Json) => c.extension?.['medical-necessity']?.order?.reference).filter(Boolean).sort();
+  for (const c of payerCards) {
+    const mn = c.extension['medical-necessity'];
+    const action = (body.systemActions ?? []).find((a: Json) => `${a.resource?.resourceType}/${a.resource?.id}` === mn.order.reference);
+    const coverage = action?.resource?.extension?.find((e: Json) => e.url === COVERAGE_INFORMATION_URL)?.extension?.find((e: Json) => e.url === 'coverage')?.valueReference?.reference;
+    if (action && coverage !== mn.coverage.reference) p.push(`coverage information names ${coverage}, the determination ${mn.coverage.reference}`);
+  }
   const actionOrders = (body.systemActions ?? []).map((a: Json) => `${a.resource?.resourceType}/${a.resource?.id}`).sort();
   if (JSON.stringify(cardOrders) !== JSON.stringify(actionOrders)) p.push(`cards (${cardOrders}) and coverage-information updates (${actionOrders}) disagree`);
   return p;
@@ -77,6 +104,7 @@ export function cardProblems(c: Json): string[] {
   else if (c.summary.length >= 140) p.push(`summary must be under 140 characters (${c.summary.length})`);
   if (!['info', 'warning', 'critical'].includes(c.indicator)) p.push(`indicator ${c.indicator} invalid`);
   if (c.detail !== undefined && typeof c.detail !== 'string') p.push('detail must be markdown text');
+  else if (typeof c.detail === 'string' && c.detail.length > 1300) p.push(`detail is ${c.detail.length} characters: a card is read at signing (about 1,200 at most)`);
   if (!isObject(c.source) || !isNonEmpty(c.source.label)) p.push('source.label is required');
   if (c.source?.url !== undefined && !isAbsoluteUrl(c.source.url)) p.push('source.url must be an absolute URL');
   if (c.source?.topic !== undefined && !(isNonEmpty(c.source.topic.code) && isNonEmpty(c.source.topic.system))) p.push('source.topic must be a Coding');
@@ -112,13 +140,17 @@ export function cardProblems(c: Json): string[] {
     if (!OUTCOMES.includes(mn.outcome)) p.push(`medical-necessity.outcome ${mn.outcome} invalid`);
     if (mn.outcome !== 'indeterminate') {
       for (const f of ['id', 'title', 'effective', 'url']) if (!isNonEmpty(mn.policy?.[f])) p.push(`medical-necessity.policy.${f} is required`);
-      if (c.indicator !== (['not-medically-necessary', 'criteria-not-met'].includes(mn.outcome) ? 'warning' : 'info')) p.push('indicator does not match the outcome');
+      const expected = ['not-medically-necessary', 'criteria-not-met'].includes(mn.outcome) ? 'warning' : 'info';
+      // critical only for patient safety (a safety advisory), never for a coverage outcome alone.
+      if (c.indicator !== expected && c.indicator !== 'critical') p.push('indicator does not match the outcome');
+      if (mn.policy?.kind === 'clinical-pathway' && /payer policy found/.test(c.source?.label ?? '') === false) p.push('a pathway card must not speak as the payer');
     }
-    if (!Array.isArray(mn.criteria)) p.push('medical-necessity.criteria must be an array');
+    if (mn.outcome !== 'indeterminate' && !Array.isArray(mn.criteria)) p.push('medical-necessity.criteria must be an array');
     for (const k of mn.criteria ?? []) {
       if (!isNonEmpty(k.id) || !isNonEmpty(k.text)) p.push('criterion needs id and text');
       if (!['met', 'not-met', 'unknown'].includes(k.status)) p.push(`criterion status ${k.status} invalid`);
-      if (!Array.isArray(k.evidence)) p.push('criterion evidence must be an array');
+      if (k.evidence !== undefined && !Array.isArray(k.evidence)) p.push('criterion evidence must be an array');
+      if (k.status === 'met' && !k.evidence?.length && !k.byAbsence) p.push(`criterion ${k.id} is met with no evidence`);
     }
   }
   return p;

@@ -14,6 +14,7 @@ import { createApp, type AppDeps } from '../../server/app';
 import { parseConfig, type Config } from '../../server/config';
 import { createLogger, type Logger } from '../../common/logger';
 import { loadLibraryFromDisk } from '../../server/policy-files';
+import { emptyValues } from './contract';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const SERVICE_URL_PATH = '/cds-services/sij-medical-necessity';
@@ -93,6 +94,12 @@ export async function startApp(opts: StartOptions = {}): Promise<TestApp> {
         parsed = text ? JSON.parse(text) : undefined;
       } catch {
         parsed = undefined;
+      }
+      // Every response the service gives in any test is checked here: nothing null or empty
+      // (CDS Hooks 2.0: JSON elements SHALL NOT be null and SHALL NOT be empty).
+      if (parsed !== undefined && pathname.startsWith('/cds-services')) {
+        const empty = emptyValues(parsed);
+        if (empty.length) throw new Error(`POST ${pathname} → ${res.status}: ${empty.slice(0, 5).join('; ')}`);
       }
       return { status: res.status, body: parsed, text, ms: Date.now() - started };
     },

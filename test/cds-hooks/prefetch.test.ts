@@ -1,6 +1,7 @@
 // Prefetch templates and tokens (CDS Hooks 2.0 §Prefetch Template), pure.
 import { describe, expect, it } from 'vitest';
 import { dedupeResources, flattenResources, isUsablePrefetch, PREFETCH_TEMPLATES, replacePrefetchTokens } from '../../cds-hooks/prefetch';
+import { missingPayerIds } from '../../cds-hooks/resolve-prefetch';
 
 describe('replacePrefetchTokens', () => {
   it('fills {{context.patientId}} from the hook context', () => {
@@ -47,5 +48,17 @@ describe('prefetch values', () => {
     const flat = flattenResources(bundle);
     expect(flat.map((r) => `${r.resourceType}/${r.id}`)).toEqual(['Coverage/c', 'Organization/o']);
     expect(dedupeResources([...flat, ...flat])).toHaveLength(2);
+  });
+});
+
+describe('missingPayerIds', () => {
+  it('names payer Organizations a Coverage points to and the record lacks, in FHIR id syntax only', () => {
+    const cov = (ref: string) => ({ resourceType: 'Coverage', id: ref, status: 'active', beneficiary: { reference: 'Patient/p' }, payor: [{ reference: ref }] }) as any;
+    const resources = [cov('Organization/aetna'), cov('Organization/known'), cov('Organization/x&_include=*'), cov('Patient/p'), { resourceType: 'Organization', id: 'known' } as any];
+    expect(missingPayerIds(resources)).toEqual(['aetna']);
+    expect(missingPayerIds([cov('Organization/aetna'), cov('Organization/aetna')])).toEqual(['aetna']);
+    // What a client may really send (the fuzz test found it): payor not an array, or holding nulls.
+    const odd = [{ ...cov('x'), payor: [null, 7, { reference: 9 }] }, { ...cov('y'), payor: { reference: 'Organization/z' } }];
+    expect(missingPayerIds(odd)).toEqual([]);
   });
 });

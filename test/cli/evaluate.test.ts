@@ -1,6 +1,6 @@
 // The reviewer's command line, run as a real process: readable output, the same JSON the service
 // uses, and one-line errors with exit code 2 for bad input.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/policy-files';
 import { PATIENTS_DIR } from '../support/fixtures';
+import { generateExport } from '../../cli/generate-export';
+import { HELP, progressPrinter } from '../../cli/evaluate';
 
 const run = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {
@@ -60,5 +62,58 @@ describe('npm run evaluate', () => {
     const r = await run('--frobnicate');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown option --frobnicate');
+  });
+
+  it('--help prints what the command does and every option, and exits 0', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(HELP.trim());
+    for (const option of ['--order', '--as-of', '--today', '--json', '--ndjson', '--out', '--queue', '--review', '--work', '--job-timeout', '--partition-bytes']) expect(r.stdout).toContain(option);
+    expect(r.stderr).toBe('');
+  });
+
+  it.each(['2025-13-45', '2025-02-30', '25-01-01', 'tomorrow'])('--as-of %s is refused: a date that is not a calendar day', async (date) => {
+    for (const flag of ['--as-of', '--today']) {
+      const r = await run(join(PATIENTS_DIR, 'seed004-coccyx-unknown-payer.json'), flag, date);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(`evaluate: ${flag} takes a calendar date as YYYY-MM-DD, not "${date}"`);
+    }
+  });
+
+  it('a reader that stops early (| head) ends the run quietly: no EPIPE stack trace, exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'epipe-'));
+    await generateExport({ patients: 300, out: dir, seed: 3 });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'cli/evaluate.ts'), '--ndjson', dir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    // Read one chunk, as head does, then close the pipe while the command is still writing.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Error|\bat .*:\d+/);
+    expect(code).toBe(0);
+  }, 60_000);
+});
+
+describe('progress of a batch review', () => {
+  const events = [
+    ...[0, 40, 80, 100].map((done) => ({ phase: 'partition' as const, done, total: 100 })),
+    ...[1, 2, 3, 4].map((done) => ({ phase: 'evaluate' as const, done, total: 4 })),
+  ];
+  it('on a terminal, shows both passes, each ending on its own line at 100%', () => {
+    let out = '';
+    let t = 0;
+    const print = progressPrinter((s) => (out += s), { tty: true, now: () => (t += 1000) });
+    for (const e of events) print(e);
+    const lines = out.split('\n').filter(Boolean).map((l) => l.split('\r').pop());
+    expect(lines).toEqual([expect.stringMatching(/^reading .*100%/), expect.stringMatching(/^reviewing .*100%/)]);
+    expect(out).toMatch(/reading .*40%/);
+    expect(out).toMatch(/reviewing .*50%/);
+  });
+  it('off a terminal (a log file), nothing: stderr keeps only the summary or the one-line error', () => {
+    let out = '';
+    const print = progressPrinter((s) => (out += s), { tty: false });
+    for (const e of events) print(e);
+    expect(out).toBe('');
   });
 });

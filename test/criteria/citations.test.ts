@@ -8,12 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { determine, renderMarkdown, renderText } from '../../criteria';
 import { loadLibraryFromDisk, readLibraryFiles, DEFAULT_LIBRARY_DIR, REPO_ROOT } from '../../server/policy-files';
 import { loadCaseFiles } from '../support/cases';
+import { DEV_NOTE, withoutIds } from '../support/dev-notes';
 import { loadPersona, mutate, personaNames, resourcesOf } from '../support/fixtures';
 
-/** Development notes a reader cannot find: the team's domain and style notes, the samples folder, the source reviews. */
-export const DEV_NOTE = /DOMAIN\.md|STYLE\.md|\.\.\/shared|cds-samples|\bseeds?\b|seed reviews?|seed \d{3}/i;
-/** Resource references and ids ("Condition/seed000-cond-2") are the record's, not citations: left out before scanning. */
-const withoutIds = (s: string) => s.replace(/\b[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]+/g, '<ref>').replace(/\bseed\d{3}[a-z0-9-]*/gi, '<id>');
 /** What a citation may name: a published source, or a page of the product's own clinical rationale. */
 const PUBLISHED = /docs\/clinical\/[a-z-]+\.md|\bLCD\b|\bL3\d{4}\b|\bCPB \d{4}\b|Busse JW|BMJ 2025|WA\.CP\.MP\.166|NIA_CG_305|42 CFR|\bASAS\b|\bACR\b|ICD-10-CM|\bHCPCS\b|Evidence pathway|CMS Medicare Coverage Database/;
 

@@ -121,3 +121,29 @@ describe('orders', () => {
     expect(determine(lib2, [{ resourceType: 'Patient', id: 'p' }], { orders: [drug] })).toEqual([]);
   });
 });
+
+describe('references however they are spelled', () => {
+  const spellings = (ref: string) => [ref, `https://ehr.example/fhir/${ref}`, `${ref}/_history/3`, `https://ehr.example/fhir/${ref}/_history/3`];
+
+  it('a Coverage names its payer relative, absolute or versioned: the payer is found each way', async () => {
+    const { loadPersona, resourcesOf } = await import('../support/fixtures');
+    const { determine } = await import('../../criteria');
+    const record = resourcesOf(loadPersona('seed000-neurectomy-aetna'));
+    const cov = record.find((r) => r.resourceType === 'Coverage') as any;
+    const payer = cov.payor[0].reference.replace(/^.*\/(Organization\/[^/]+)$/, '$1');
+    const base = determine(lib, record, { today: '2026-12-01' });
+    expect(base[0]!.policy.kind).toBe('payer-policy');
+    for (const spelled of spellings(payer)) {
+      const changed = record.map((r) => (r === cov ? { ...cov, payor: [{ reference: spelled }] } : r));
+      const ds = determine(lib, changed, { today: '2026-12-01' });
+      expect(ds.map((d) => [d.policy.id, d.coverage?.payerName]), spelled).toEqual(base.map((d) => [d.policy.id, d.coverage?.payerName]));
+    }
+  });
+
+  it('a relief Observation partOf its block, relative, absolute or versioned, is linked to it', () => {
+    for (const spelled of spellings('Procedure/b1')) {
+      const f = facts([block('b1', '2025-10-01'), { resourceType: 'Observation', id: 'r1', status: 'final', code: { text: 'Percent pain relief after block' }, partOf: [{ reference: spelled }], valueQuantity: { value: 85, unit: '%' } }]);
+      expect(f('lbb-min-relief').value, spelled).toBe(85);
+    }
+  });
+});
