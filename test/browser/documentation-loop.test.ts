@@ -80,6 +80,7 @@ async function panelSays(label: string): Promise<void> {
 describe('from documentation-needed to a decision inside the ordering workflow', { timeout: 120_000 }, () => {
   it('signing the order gets documentation-needed; the card opens the app, which offers the form for what is missing', async () => {
     await expect(signAtEhr()).resolves.toMatch(/27096 needs documentation/);
+    await expect(page.locator('.cds-card').first().getByRole('button', { name: 'Complete documentation' }).count()).resolves.toBe(1);
     await page.locator('.cds-card').first().getByRole('button', { name: 'Review the criteria and evidence' }).click();
     await page.waitForURL(/\/app\//, { timeout: 30_000 });
     await page.locator('.doc-prompt').waitFor({ timeout: 30_000 });
@@ -157,9 +158,12 @@ describe('from documentation-needed to a decision inside the ordering workflow',
     await screenshot(page, 'documentation-refused-write');
   });
 
-  it('with write scopes, completing writes the response with DTR extensions and the pain score as an Observation', async () => {
-    await launchApp();
-    await openForm();
+  it('the card’s “Complete documentation” opens the form at once (DTR launch); completing writes the response with DTR extensions and the pain score as an Observation', async () => {
+    await expect(signAtEhr()).resolves.toMatch(/27096 needs documentation/); // an unfinished response is not evidence
+    await page.locator('.cds-card').first().getByRole('button', { name: 'Complete documentation' }).click();
+    await page.waitForURL(/\/app\//, { timeout: 30_000 });
+    await page.locator('#integer-pain-nrs-latest').waitFor({ timeout: 30_000 });
+    await expect(page.locator('#integer-pain-nrs-latest').inputValue()).resolves.toBe('7');
     await answer('positive-provocative-tests', '3');
     await panelSays('Criteria met');
     await page.getByRole('button', { name: 'Complete and save to the record' }).click();
@@ -177,7 +181,7 @@ describe('from documentation-needed to a decision inside the ordering workflow',
   });
 
   it('signing again gets the new card: the service reads the answers in the record', async () => {
-    await expect(signAtEhr()).resolves.toMatch(/27096 meets criteria/);
+    await expect(signAtEhr()).resolves.toMatch(/27096 meets the criteria/);
     await screenshot(page, 'documentation-signed-again');
     expect(external).toEqual([]); // nothing left loopback (no public terminology server)
   });

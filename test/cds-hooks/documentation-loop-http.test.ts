@@ -15,6 +15,7 @@ import { FetchBudget, DEFAULT_FETCH_LIMITS } from '../../cds-hooks/fhir-fetch';
 import { CDS_SCOPE } from '../../sandbox/ehr-api';
 import { loadLibraryFromDisk, REPO_ROOT } from '../../server/policy-files';
 import { startServer, type TestServer } from '../browser/harness';
+import { cdsResponseProblems, expectValid } from './contract';
 
 type Json = Record<string, any>;
 let server: TestServer;
@@ -191,12 +192,23 @@ describe('a QuestionnaireResponse in the record is read by the next order-sign',
       }),
     });
     expect(res.status).toBe(200);
-    return (await res.json()) as Json;
+    const body = (await res.json()) as Json;
+    // The CDS Hooks and CRD contract every response is held to (crd-ci-q1: questionnaire only with doc-needed).
+    expectValid(cdsResponseProblems(body));
+    return body;
   }
 
   it('documentation-needed before; the answers written under a SMART write scope make the next signing criteria-met', async () => {
     const before = await sign();
     expect(before.cards[0].extension['medical-necessity'].outcome).toBe('documentation-needed');
+    // The card names the form: CRD coverage information's questionnaire beside doc-needed, and the DTR launch link.
+    const ci = before.systemActions[0].resource.extension.find((e: Json) => e.url === 'http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information').extension;
+    const questionnaire = ci.find((e: Json) => e.url === 'questionnaire')?.valueCanonical;
+    expect(ci.find((e: Json) => e.url === 'doc-needed')?.valueCode).toBe('clinical');
+    expect(questionnaire).toBe(documentationForm().canonical);
+    const link = before.cards[0].links[0];
+    expect(link).toMatchObject({ label: 'Complete documentation', type: 'smart' });
+    expect(JSON.parse(link.appContext)).toEqual({ order: 'ServiceRequest/sbxdocs-order-1', coverage: 'Coverage/sbxdocs-coverage', questionnaire });
 
     const record = (await read('QuestionnaireResponse?patient=sbxdocs-patient')).entry ?? [];
     expect(record).toHaveLength(0);
@@ -219,6 +231,8 @@ describe('a QuestionnaireResponse in the record is read by the next order-sign',
     expect(created.status, await created.clone().text()).toBe(201);
 
     const after = await sign();
+    expect(after.cards[0].links.some((l: Json) => l.label === 'Complete documentation')).toBe(false);
+    expect(JSON.stringify(after.systemActions)).not.toContain('"questionnaire"');
     const mn = after.cards[0].extension['medical-necessity'];
     expect(mn.outcome, JSON.stringify(mn.criteria.filter((c: Json) => c.status !== 'met'))).toBe('criteria-met');
     const pain = mn.criteria.find((c: Json) => c.id === 'lcd-severity');
