@@ -11,6 +11,9 @@ import { EvidenceDialog, type DialogRequest } from './EvidenceDialog';
 import { OrderList, groupByOrder } from './OrderList';
 import { PatientBanner } from './PatientBanner';
 import { ReviewScreen } from './ReviewScreen';
+import { DocumentationPrompt } from './documentation/DocumentationPrompt';
+import { DocumentationView } from './documentation/DocumentationView';
+import { isDtrLaunch, withSaved } from './documentation/launch-context';
 
 type State =
   | { phase: 'loading'; step: string }
@@ -69,6 +72,8 @@ export function App() {
   const [state, setState] = useState<State>({ phase: 'loading', step: 'Completing sign-in…' });
   const [selected, setSelected] = useState<string | undefined>();
   const [dialog, setDialog] = useState<DialogRequest | null>(null);
+  // The documentation form (Da Vinci DTR) for this order, when open.
+  const [documenting, setDocumenting] = useState<string | undefined>();
 
   useEffect(() => {
     let live = true;
@@ -82,6 +87,7 @@ export function App() {
         if (!live) return;
         const { session, determinations } = ready;
         setSelected(session.contextOrder && determinations.some((d) => d.order.reference === session.contextOrder) ? session.contextOrder : undefined);
+        if (isDtrLaunch(session.appContext) && determinations.some((d) => d.order.reference === session.contextOrder && d.questions?.length)) setDocumenting(session.contextOrder);
         setState({ phase: 'ready', ...ready });
       },
       (err: unknown) => {
@@ -120,12 +126,28 @@ export function App() {
   if (state.phase === 'error') return <ErrorScreen error={state.error} lastServer={lastServer()} />;
 
   const current = groups.find((g) => g.reference === selected) ?? (groups.length === 1 ? groups[0] : undefined);
+  const toDocument = current?.determinations.find((d) => d.questions?.length);
+  const documented = documenting ? state.determinations.find((d) => d.order.reference === documenting) : undefined;
+  if (documented) {
+    const saved = (resources: Parameters<typeof withSaved>[1]) => {
+      const record = withSaved(state.record, resources);
+      setState({ ...state, record, ...evaluate(state.session, record) });
+    };
+    return (
+      <>
+        <PatientBanner patient={state.record.patient} warnings={state.record.warnings} />
+        <DocumentationView session={state.session} record={state.record} determination={documented} onClose={() => setDocumenting(undefined)} onSaved={saved} />
+        <EvidenceDialog request={dialog} load={load} onClose={() => setDialog(null)} />
+      </>
+    );
+  }
   return (
     <>
       <a className="skip-link screen-only" href="#main">
         Skip to the determination
       </a>
       <PatientBanner patient={state.record.patient} warnings={state.record.warnings} />
+      {toDocument && <DocumentationPrompt d={toDocument} onStart={() => setDocumenting(toDocument.order.reference)} />}
       {current ? (
         <ReviewScreen
           determinations={current.determinations}

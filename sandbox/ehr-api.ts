@@ -19,7 +19,7 @@ export const EHR_USER = 'Practitioner/sandbox-practitioner';
 export const CDS_SCOPE =
   'patient/Patient.rs patient/Coverage.rs patient/Organization.rs patient/Condition.rs patient/Procedure.rs patient/ServiceRequest.rs ' +
   'patient/Observation.rs patient/MedicationRequest.rs patient/MedicationStatement.rs patient/Encounter.rs patient/DiagnosticReport.rs ' +
-  'patient/ImagingStudy.rs patient/Location.rs patient/Practitioner.rs';
+  'patient/ImagingStudy.rs patient/Location.rs patient/Practitioner.rs patient/QuestionnaireResponse.rs';
 
 export interface EhrOptions {
   publicBaseUrl: string;
