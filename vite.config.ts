@@ -10,14 +10,22 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   root: here('.'),
   base: '/app/',
-  plugins: [react()],
-  resolve: {
-    // The engine's paths all compile to direct access (criteria/fast-path.ts); fhirpath.js is Node-only.
-    alias: [
-      { find: /^fhirpath\/fhir-context\/r4$/, replacement: here('client/fhirpath-r4-browser.ts') },
-      { find: /^fhirpath$/, replacement: here('client/fhirpath-browser.ts') },
-    ],
-  },
+  plugins: [
+    react(),
+    {
+      // The engine's paths all compile to direct access (criteria/fast-path.ts), so the engine's own
+      // imports of fhirpath.js get a stand-in. Only the project's modules: the SDC form renderer
+      // (a separate, lazily loaded chunk) evaluates enableWhen and expressions with its own fhirpath.
+      name: 'engine-fhirpath-stand-in',
+      enforce: 'pre',
+      resolveId(source, importer) {
+        if (!importer || importer.includes('/node_modules/')) return null;
+        if (source === 'fhirpath/fhir-context/r4') return here('client/fhirpath-r4-browser.ts');
+        if (source === 'fhirpath') return here('client/fhirpath-browser.ts');
+        return null;
+      },
+    },
+  ],
   // fhirclient's "pure" browser build: modern browsers need none of its polyfills.
   define: { FHIRCLIENT_PURE: 'true' },
   publicDir: false,

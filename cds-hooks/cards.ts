@@ -41,6 +41,8 @@ export interface CardOptions {
   /** The draft order resource as the client sent it (for delete ids and for copying subject/encounter). */
   order?: Resource;
   patientId: string;
+  /** "Complete documentation" (cds-hooks/dtr.ts documentationLink): the way into the form, first among the links. */
+  documentation?: Link;
 }
 
 export function buildCard(d: Determination, opts: CardOptions): Card {
@@ -56,7 +58,7 @@ export function buildCard(d: Determination, opts: CardOptions): Card {
     ...(suggestions.length ? { suggestions, selectionBehavior: 'at-most-one' as const } : {}),
     // Overriding means signing against the card's advice: there is none to override on criteria-met.
     ...(d.outcome !== 'criteria-met' ? { overrideReasons: OVERRIDE_REASONS } : {}),
-    links: links(d, opts.publicBaseUrl),
+    links: [...(opts.documentation ? [opts.documentation] : []), ...links(d, opts.publicBaseUrl)],
     extension: {
       'medical-necessity': toMedicalNecessityExtension(d),
       // Da Vinci CRD: which order the card is about.

@@ -10,7 +10,14 @@ import { OperationOutcomeError, preconditionFailed } from '../common/outcomes';
 export type FetchFn = typeof fetch;
 
 /** A failure of the FHIR server (timeout, 5xx, garbage, too much): the determination becomes indeterminate. */
-export class FhirTechnicalError extends Error {}
+export class FhirTechnicalError extends Error {
+  /** The HTTP status, when the server answered with one. */
+  status?: number;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options);
+    if (options?.status !== undefined) this.status = options.status;
+  }
+}
 
 export interface FetchLimits {
   /** Bytes one response body may have. */
@@ -156,7 +163,7 @@ async function getJson(url: string, opts: FetchOptions): Promise<Resource | unde
   }
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
-    throw new FhirTechnicalError(`the FHIR server answered ${res.status}`);
+    throw new FhirTechnicalError(`the FHIR server answered ${res.status}`, { status: res.status });
   }
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > budget.limits.maxResponseBytes) {

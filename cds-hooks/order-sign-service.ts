@@ -9,6 +9,7 @@ import type { Logger } from '../common/logger';
 import { allOk, normalizeError } from '../common/outcomes';
 import { buildCard, buildIndeterminateCard, compact } from './cards';
 import { assertionFor, coverageInformation, payerCoverage } from './coverage-information';
+import { documentationLink, questionnaireCanonical, withQuestionnaire } from './dtr';
 import { DEFAULT_FETCH_LIMITS, FetchBudget, type FetchFn, type FetchLimits } from './fhir-fetch';
 import { compactDetermination, type FeedbackStore, type IssuedCard } from './feedback-store';
 import { PREFETCH_TEMPLATES } from './prefetch';
@@ -150,7 +151,10 @@ function respond(request: HookRequest, orders: Resource[], determinations: Deter
   const issued: IssuedCard[] = [];
   for (const d of determinations ?? []) {
     const order = findOrder(orders, d.order.reference);
+    // Da Vinci DTR: the form for what the record leaves unknown, named by the card's link and the coverage information.
+    const canonical = questionnaireCanonical(deps.engine, d);
     const card = buildCard(d, {
+      documentation: documentationLink(d, { publicBaseUrl: deps.publicBaseUrl, canonical }),
       uuid: deps.newUuid(),
       newUuid: deps.newUuid,
       publicBaseUrl: deps.publicBaseUrl,
@@ -161,7 +165,7 @@ function respond(request: HookRequest, orders: Resource[], determinations: Deter
     cards.push(card);
     const coverage = payerCoverage(d);
     if (order && coverage) {
-      systemActions.push(compact(coverageInformation({ order, assertion: assertionFor(d), coverage, date: today(deps.now()), assertionId: card.uuid })));
+      systemActions.push(compact(withQuestionnaire(coverageInformation({ order, assertion: assertionFor(d), coverage, date: today(deps.now()), assertionId: card.uuid }), canonical)));
     }
     issued.push(issuedCard(card.uuid, request, d.order.reference, d.outcome, compactDetermination(d), deps, (card.suggestions ?? []).map((x) => x.uuid)));
   }

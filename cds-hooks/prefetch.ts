@@ -18,8 +18,18 @@ export const PREFETCH_TEMPLATES = {
   serviceRequests: 'ServiceRequest?patient={{context.patientId}}&status=draft,active',
   encounters: 'Encounter?patient={{context.patientId}}',
   diagnosticReports: 'DiagnosticReport?patient={{context.patientId}}',
+  /** Answers to the documentation questionnaires (Da Vinci DTR): evidence on the next signing. */
+  questionnaireResponses: 'QuestionnaireResponse?patient={{context.patientId}}&status=completed,amended',
 } as const;
 export type PrefetchKey = keyof typeof PREFETCH_TEMPLATES;
+
+/**
+ * Keys whose refusal (the client's FHIR server answering 400, 403 or 404 to the search) is not
+ * technical trouble: without them the record reads as it did before. An EHR that keeps
+ * QuestionnaireResponses from the service only leaves documentation answers unread, which can make
+ * a criterion unknown, never met.
+ */
+export const OPTIONAL_PREFETCH_KEYS: ReadonlySet<string> = new Set<PrefetchKey>(['questionnaireResponses']);
 
 const TOKEN = /\{\{\s*([A-Za-z][\w.]*)\s*\}\}/g;
 

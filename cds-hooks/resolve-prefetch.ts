@@ -8,7 +8,7 @@
 // cannot be chosen.
 import type { Resource } from '@medplum/fhirtypes';
 import { allowedFhirBase, fetchAllPages, FhirTechnicalError, type FetchBudget, type FetchFn } from './fhir-fetch';
-import { dedupeResources, flattenResources, isUsablePrefetch, PREFETCH_TEMPLATES, replacePrefetchTokens } from './prefetch';
+import { dedupeResources, flattenResources, isUsablePrefetch, OPTIONAL_PREFETCH_KEYS, PREFETCH_TEMPLATES, replacePrefetchTokens } from './prefetch';
 import type { HookRequest } from './types';
 
 export interface ResolveOptions {
@@ -23,6 +23,8 @@ export interface ResolvedRecord {
   fetched: string[];
   /** Why some data could not be read (set only on technical trouble). */
   trouble?: string;
+  /** Optional keys the server refused (OPTIONAL_PREFETCH_KEYS): read as absent. */
+  refused?: string[];
 }
 
 export async function resolvePrefetch(request: HookRequest, opts: ResolveOptions): Promise<ResolvedRecord> {
@@ -35,6 +37,14 @@ export async function resolvePrefetch(request: HookRequest, opts: ResolveOptions
     .map(([key, template]) => ({ key, query: replacePrefetchTokens(template, request.context) }))
     .filter((m): m is { key: string; query: string } => m.query !== undefined);
   if (missing.length === 0) return withPayers({ resources: dedupeResources(resources), fetched: [] }, request, opts);
+  // Only optional keys missing and no FHIR server the service may call: the record is read without them.
+  if (missing.every((m) => OPTIONAL_PREFETCH_KEYS.has(m.key))) {
+    try {
+      allowedFhirBase(request.fhirServer, opts.allowlist);
+    } catch {
+      return { resources: dedupeResources(resources), fetched: [], refused: missing.map((m) => m.key) };
+    }
+  }
 
   const base = allowedFhirBase(request.fhirServer, opts.allowlist);
   const results = await Promise.allSettled(
@@ -42,11 +52,14 @@ export async function resolvePrefetch(request: HookRequest, opts: ResolveOptions
   );
   // The breach that stopped the call names the real cause; the other keys only saw an abort.
   let trouble: string | undefined = opts.budget.breachError?.message;
-  for (const result of results) {
-    if (result.status === 'fulfilled') resources.push(...result.value);
-    else trouble ??= result.reason instanceof FhirTechnicalError ? result.reason.message : 'the FHIR server could not be read';
-  }
-  const resolved = { resources: dedupeResources(resources), fetched: missing.map((m) => m.key), ...(trouble ? { trouble } : {}) };
+  const refused: string[] = [];
+  results.forEach((result, i) => {
+    if (result.status === 'fulfilled') return void resources.push(...result.value);
+    const status = result.reason instanceof FhirTechnicalError ? result.reason.status : undefined;
+    if (OPTIONAL_PREFETCH_KEYS.has(missing[i]!.key) && (status === 400 || status === 403 || status === 404)) return void refused.push(missing[i]!.key);
+    trouble ??= result.reason instanceof FhirTechnicalError ? result.reason.message : 'the FHIR server could not be read';
+  });
+  const resolved = { resources: dedupeResources(resources), fetched: missing.map((m) => m.key), ...(trouble ? { trouble } : {}), ...(refused.length ? { refused } : {}) };
   return trouble ? resolved : withPayers(resolved, request, opts);
 }
 

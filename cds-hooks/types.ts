@@ -97,6 +97,11 @@ export interface Engine {
    * so evaluation sits inside the one deadline with the fetch.
    */
   evaluateWithin?(resources: Resource[], options: EvaluateOptions, ms: number): Promise<Determination[] | undefined>;
+  /**
+   * The documentation questionnaire a documentation-needed determination asks (Da Vinci DTR; built
+   * from the fact catalogue by criteria/questionnaire.ts), or undefined when there is nothing to ask.
+   */
+  documentation?(determination: Determination): { canonical: string; questionnaire: Record<string, unknown> } | undefined;
 }
 
 /** A prefetch key resolved: its resources, or why it could not be had. */

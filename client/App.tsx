@@ -18,10 +18,15 @@ import { OrderList, groupByOrder } from './OrderList';
 import { PatientBanner } from './PatientBanner';
 import { ReviewScreen } from './ReviewScreen';
 import { TryScreen } from './TryScreen';
+import { DocumentationPrompt } from './documentation/DocumentationPrompt';
+import { DocumentationView } from './documentation/DocumentationView';
+import { isDtrLaunch, withSaved } from './documentation/launch-context';
 
 type View =
   | { kind: 'orders' }
   | { kind: 'review'; reference: string }
+  /** The documentation form (Da Vinci DTR) for this order (client/documentation/). */
+  | { kind: 'document'; reference: string }
   | { kind: 'try' }
   | { kind: 'hypothetical'; order: fhir4.ServiceRequest; determinations: Determination[] };
 
@@ -88,6 +93,8 @@ async function start(): Promise<Ready> {
 function firstView(ready: Ready): View {
   const groups = groupByOrder(ready.determinations);
   const wanted = ready.session.contextOrder;
+  // A DTR launch on an order with questions opens its documentation form.
+  if (wanted && isDtrLaunch(ready.session.appContext) && ready.determinations.some((d) => d.order.reference === wanted && d.questions?.length)) return { kind: 'document', reference: wanted };
   if (wanted && groups.some((g) => g.reference === wanted)) return { kind: 'review', reference: wanted };
   if (groups.length === 0) return { kind: 'try' };
   if (groups.length === 1) return { kind: 'review', reference: groups[0]!.reference };
@@ -166,7 +173,9 @@ export function App() {
             ? `Hypothetical ${view.order.code?.coding?.[0]?.code ?? ''}`.trim()
             : view.kind === 'try'
               ? 'Try a procedure'
-              : 'Orders';
+              : view.kind === 'document'
+                ? 'Documentation'
+                : 'Orders';
     document.title = `${what} · SIJ review`;
   }, [state.phase, view, current]);
 
@@ -182,11 +191,21 @@ export function App() {
 
   const letter = { patient: state.record.patient, resources: state.record.resources, fhirBase: state.session.fhirBase, today: state.today, user: state.user, config: letterConfig };
   const toOrders = groups.length > 0 ? () => setView({ kind: 'orders' }) : undefined;
+  // Answers saved from the documentation form join the record, and the order is judged again with them.
+  const saved = (resources: Parameters<typeof withSaved>[1]) => {
+    const record = withSaved(state.record, resources);
+    setState({ ...state, record, ...evaluate(state.session, record) });
+  };
+  const documented = view.kind === 'document' ? state.determinations.find((d) => d.order.reference === view.reference) : undefined;
+  const toDocument = view.kind === 'review' ? current?.determinations.find((d) => d.questions?.length) : undefined;
   const screen = (() => {
     switch (view.kind) {
       case 'review':
         if (!current) return <OrderList groups={groups} onPick={(reference) => setView({ kind: 'review', reference })} notice={state.notice} />;
         return <ReviewScreen determinations={current.determinations} letter={letter} onOpen={setDialog} onBack={groups.length > 1 ? toOrders : undefined} />;
+      case 'document':
+        if (!documented) return <OrderList groups={groups} onPick={(reference) => setView({ kind: 'review', reference })} notice={state.notice} />;
+        return <DocumentationView session={state.session} record={state.record} determination={documented} onClose={() => setView({ kind: 'review', reference: view.reference })} onSaved={saved} />;
       case 'hypothetical':
         return <ReviewScreen determinations={view.determinations} letter={letter} hypothetical onOpen={setDialog} onBack={() => setView({ kind: 'try' })} backLabel="← Choose another procedure" />;
       case 'try':
@@ -202,6 +221,7 @@ export function App() {
         Skip to the determination
       </a>
       <PatientBanner patient={state.record.patient} today={state.today} warnings={state.record.warnings} />
+      {toDocument && <DocumentationPrompt d={toDocument} onStart={() => setView({ kind: 'document', reference: toDocument.order.reference })} />}
       {screen}
       <EvidenceDialog request={dialog} load={load} onClose={() => setDialog(null)} />
     </>

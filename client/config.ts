@@ -37,14 +37,24 @@ export const OPTIONAL_TYPES = [
   // The ordering practitioner (the letter's addressee) and the signed-in reviewer (fhirUser).
   'Practitioner',
   'PractitionerRole',
+  // Documentation answers (Da Vinci DTR): read as evidence, and an unfinished one is resumed.
+  'QuestionnaireResponse',
 ] as const;
 export type ReadType = (typeof REQUIRED_TYPES)[number] | (typeof OPTIONAL_TYPES)[number];
+
+/**
+ * What the documentation form writes back (DTR §Storing QuestionnaireResponses): the response, and an
+ * Observation where an answer is naturally one (a pain score). Without them the app keeps the
+ * answers and says what was not saved.
+ */
+export const WRITE_SCOPES = ['patient/QuestionnaireResponse.cu', 'patient/Observation.c'] as const;
 
 export const DEFAULT_SCOPE = [
   'launch',
   'openid',
   'fhirUser',
   ...[...REQUIRED_TYPES, ...OPTIONAL_TYPES].map((t) => `patient/${t}.rs`),
+  ...WRITE_SCOPES,
 ].join(' ');
 
 export const DEFAULTS: AppConfig = {

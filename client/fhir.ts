@@ -167,6 +167,7 @@ const SEARCHES: Record<string, (id: string) => string> = {
   MedicationStatement: (id) => `MedicationStatement?patient=${id}`,
   Encounter: (id) => `Encounter?patient=${id}`,
   DiagnosticReport: (id) => `DiagnosticReport?patient=${id}`,
+  QuestionnaireResponse: (id) => `QuestionnaireResponse?patient=${id}`,
 };
 
 /** Reads the patient's record: the Patient, every page of each search, and the Coverage payors. */
@@ -275,5 +276,25 @@ export async function readResource(session: SmartSession, reference: string): Pr
     return await session.client.request<Resource>(reference);
   } catch (err) {
     throw toAppError(err, `reading ${reference}`);
+  }
+}
+
+export type WriteResult = { ok: true; resource: Resource } | { ok: false; status?: number; message: string };
+
+/**
+ * Writes one resource to the EHR (update when it has an id, else create), for the documentation form
+ * (client/documentation/). Never throws: a refusal comes back with its status and the server's own
+ * words, so the caller can keep what was not saved and say so.
+ */
+export async function writeResource(session: SmartSession, resource: Resource): Promise<WriteResult> {
+  try {
+    const saved = resource.id ? await session.client.update(resource as never) : await session.client.create(resource as never);
+    const out = (saved && typeof saved === 'object' ? saved : resource) as Resource;
+    return { ok: true, resource: out.resourceType ? out : resource };
+  } catch (err) {
+    const e = err as { status?: number; message?: string };
+    const text = String(e.message ?? err);
+    const diagnostics = /"text":\s*"([^"]+)"/.exec(text)?.[1];
+    return { ok: false, status: typeof e.status === 'number' ? e.status : undefined, message: diagnostics ?? text.split('\n')[0] ?? 'the EHR did not answer' };
   }
 }

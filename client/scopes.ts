@@ -46,6 +46,20 @@ export function canRead(granted: string, type: string): boolean {
     });
 }
 
+/** Can the granted scope string create (c) or update (u) resources of this type (v1 write, v2 c/u)? */
+export function canWrite(granted: string | undefined, type: string, op: 'c' | 'u'): boolean {
+  if (granted === undefined) return true; // a server that does not echo `scope` granted what was asked (RFC 6749 §5.1)
+  return granted
+    .split(/\s+/)
+    .map((s) => CLINICAL.exec(s))
+    .some((m) => {
+      if (!m) return false;
+      const [, , t, perm = ''] = m;
+      if (t !== '*' && t !== type) return false;
+      return perm === 'write' || perm === '*' || (/^c?r?u?d?s?$/.test(perm) && perm.includes(op));
+    });
+}
+
 export function missingReads(granted: string | undefined, types: readonly string[]): string[] {
   // A server that does not echo `scope` granted what was asked (RFC 6749 §5.1).
   if (granted === undefined) return [];

@@ -11,6 +11,7 @@ import { attachRelief } from './relief';
 import { runChecks } from './checks';
 import { selectPolicy } from './select-policy';
 import { evidenceOf } from './evidence';
+import { unknownFacts } from './questionnaire';
 
 const OUTCOME_PHRASE: Record<Outcome, string> = {
   'not-medically-necessary': 'not medically necessary',
@@ -150,6 +151,17 @@ interface Context {
   orders: OrderInfo[];
   today: string;
   asOfOption?: string;
+  /** The fact reader behind each determination made, for the documentation questionnaire. */
+  readers: Map<Determination, FactReader>;
+}
+
+/** Answers that differ from the record's entries: the record stands, and each one is shown (criteria/answers.ts). */
+function conflictFlags(criteria: CriterionResult[], read: FactReader): Flag[] {
+  const facts = [...new Set(criteria.map((c) => c.fact).filter((f): f is string => !!f))];
+  return facts.flatMap((id) => {
+    const c = read(id).conflict;
+    return c ? [{ id: 'answer-conflicts-with-record', text: c.text, evidence: c.evidence }] : [];
+  });
 }
 
 function dates(ctx: Context, order: OrderInfo): { asOf: string; dateOfService: string; flags: Flag[] } {
@@ -219,7 +231,7 @@ function determineOrder(ctx: Context, order: OrderInfo, depth = 0): Determinatio
   const ref = selection.choice.policy;
   const key = order.ref.ruleKey;
   const rule = policy.codes[key]!; // selectPolicy only returns a payer policy that addresses the key; the pathway addresses all
-  const read = factReader({ lib, records, order, orders, asOf });
+  const read = factReader({ lib, records, order, orders, asOf, answerCutoff: ctx.asOfOption ?? ctx.today });
 
   const result = applyRule(policy, ref, key, order.ref.code.code, rule, read);
   const checks = runChecks(lib, key, read);
@@ -241,7 +253,7 @@ function determineOrder(ctx: Context, order: OrderInfo, depth = 0): Determinatio
   const offered = outcome === 'criteria-met' ? [] : (rule.alternative ?? []).filter((a) => !a.when || evaluateTree(a.when, policy.criteria, read).status === 'met');
   for (const a of assessAlternatives(ctx, order, [...offered, ...checks.alternatives], depth)) if (!alternatives.some((x) => x.id === a.id)) alternatives.push(a);
 
-  return {
+  const determination: Determination = {
     order: order.ref,
     code: { system: order.ref.code.system, code: order.ref.code.code },
     outcome,
@@ -252,7 +264,7 @@ function determineOrder(ctx: Context, order: OrderInfo, depth = 0): Determinatio
     reasons,
     criteria: result.criteria,
     findings: checks.findings,
-    flags: [...flags, ...deletedCodeFlags(lib, records)],
+    flags: [...flags, ...deletedCodeFlags(lib, records), ...conflictFlags(result.criteria, read)],
     missing: [...new Set(missing)],
     alternatives,
     advisories,
@@ -260,6 +272,12 @@ function determineOrder(ctx: Context, order: OrderInfo, depth = 0): Determinatio
     asOf,
     dateOfService,
   };
+  if (outcome === 'documentation-needed') {
+    const questions = unknownFacts(lib, determination, read);
+    if (questions.length) determination.questions = questions;
+  }
+  ctx.readers.set(determination, read);
+  return determination;
 }
 
 /** "J1100 follows 64625: not medically necessary under …", still under 140 characters. */
@@ -279,7 +297,7 @@ const FOLLOW_STATUS: Record<Outcome, Status> = {
 
 /** A drug that follows its injection (J1100): same policy, same outcome, its own advisories. */
 function followInjection(ctx: Context, j: OrderInfo, injection: Determination): Determination {
-  const read = factReader({ lib: ctx.lib, records: ctx.records, order: j, orders: ctx.orders, asOf: injection.asOf });
+  const read = factReader({ lib: ctx.lib, records: ctx.records, order: j, orders: ctx.orders, asOf: injection.asOf, answerCutoff: ctx.asOfOption ?? ctx.today });
   const { advisories, notes } = advisoriesFor(ctx.lib, j.ref.ruleKey, read);
   const inj = injection.order;
   const basis = j.trigger.follows!;
@@ -311,12 +329,21 @@ function followInjection(ctx: Context, j: OrderInfo, injection: Determination): 
 
 /** One Determination per in-scope order being signed (the given orders, or the record's draft/active orders). */
 export function determine(lib: PolicyLibrary, resources: readonly unknown[], options: EvaluationOptions = {}): Determination[] {
+  return determineWithFacts(lib, resources, options).map((x) => x.determination);
+}
+
+/**
+ * The same determinations, each with the fact reader it was judged with: what the documentation
+ * questionnaire asks (criteria/questionnaire.ts) and prefills comes from these facts.
+ */
+export function determineWithFacts(lib: PolicyLibrary, resources: readonly unknown[], options: EvaluationOptions = {}): { determination: Determination; facts: FactReader }[] {
   const list = Array.isArray(resources) ? resources : [];
   const given = Array.isArray(options.orders) ? options.orders : undefined;
-  const records = extractRecords(lib, given ? [...list, ...given] : list);
+  const drafts = Array.isArray(options.responses) ? options.responses : [];
+  const records = extractRecords(lib, [...list, ...(given ?? []), ...drafts], new Set(drafts));
   attachRelief(lib, records);
   const orders = findOrders(lib, given, records, list);
-  const ctx: Context = { lib, records, orders, today: options.today ?? clockToday(), asOfOption: options.asOf };
+  const ctx: Context = { lib, records, orders, today: options.today ?? clockToday(), asOfOption: options.asOf, readers: new Map() };
   const wanted = (o: OrderInfo) => o.signing && (!options.codes?.length || options.codes.includes(o.ref.code.code));
   const done = new Map<string, Determination>();
   const judge = (o: OrderInfo): Determination => {
@@ -335,7 +362,12 @@ export function determine(lib: PolicyLibrary, resources: readonly unknown[], opt
     const candidates = [...orders.filter((x) => x.signing), ...orders.filter((x) => !x.signing)];
     const injection = ruleKeys.map((k) => candidates.find((x) => x.ref.ruleKey === k)).find((x): x is OrderInfo => x !== undefined);
     // Without the procedure it belongs to, the drug alone is not a sacral procedure: nothing to judge.
-    if (injection) out.push(followInjection(ctx, o, judge(injection)));
+    if (injection) {
+      const inj = judge(injection);
+      const followed = followInjection(ctx, o, inj);
+      ctx.readers.set(followed, ctx.readers.get(inj)!);
+      out.push(followed);
+    }
   }
-  return out;
+  return out.map((determination) => ({ determination, facts: ctx.readers.get(determination)! }));
 }

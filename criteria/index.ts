@@ -5,7 +5,10 @@
 export * from './model';
 export { loadLibrary, PolicyLoadError } from './library';
 export type { LibraryFile } from './library';
-export { determine } from './determine';
+export { determine, determineWithFacts } from './determine';
+export * from './questionnaire';
+export { readResponse } from './answers';
+export type { AnswerRec } from './answers';
 export { anyInScope, inScopeCode } from './orders';
 export { headline, md, renderText, renderMarkdown } from './explain';
 export { careTimeline, CARE_LANES } from './timeline';

@@ -179,7 +179,20 @@ const factsSchema = z
           unit: z.string().optional(),
           description: z.string().optional(),
           params: z.record(z.string(), z.unknown()),
-          question: z.object({ text: z.string().min(5), answerType: z.enum(ANSWER_TYPES), unit: z.string().optional() }).strict(),
+          question: z
+            .object({
+              text: z.string().min(5),
+              answerType: z.enum(ANSWER_TYPES),
+              unit: z.string().optional(),
+              observation: z
+                .object({
+                  code: z.object({ system: z.string().min(1), code: z.string().min(1), display: z.string().min(1) }).strict(),
+                  unit: z.object({ system: z.string().min(1), code: z.string().min(1), unit: z.string().min(1) }).strict().optional(),
+                })
+                .strict()
+                .optional(),
+            })
+            .strict(),
         })
         .strict(),
     ),
@@ -322,6 +335,8 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
 
   // Value sets: parse all, register every listed code, then compile.
   const raw = new Map<string, { file: string; vs: ValueSetJson & { extension?: { url: string; valueString?: string; valueCode?: string; extension?: { url: string; valueString?: string; valueCode?: string; valueInteger?: number; valueBoolean?: boolean }[] }[] } }>();
+  /** Each value set as its file states it: a FHIR ValueSet the questionnaire package can carry. */
+  const resources = new Map<string, Record<string, unknown>>();
   const known = new Set<string>();
   const knownPrefixes = new Map<string, string[]>();
   for (const { path: file, data } of byKind.get('valueset') ?? []) {
@@ -335,6 +350,7 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
     });
     for (const e of vs.extension ?? []) if (e.url === TEXT_PATTERN_URL && e.valueString) regex(file, 'extension', e.valueString);
     raw.set(vs.id, { file, vs: vs as never });
+    resources.set(vs.id, data as Record<string, unknown>);
   }
   const valueSets = new Map<string, ValueSetMatcher>();
   // Per system, per code: asked for every coding of every entry, so answered from a cache after the first time.
@@ -597,6 +613,7 @@ export function loadLibrary(files: readonly LibraryFile[]): PolicyLibrary {
     bound,
     byRuleKey,
     canonicalSystem,
+    valueSetResource: (id) => resources.get(id),
     valueSet(id) {
       const vs = valueSets.get(id);
       if (!vs) throw new Error(`value set "${id}" is not loaded`);

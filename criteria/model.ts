@@ -63,6 +63,8 @@ export interface Evidence {
   path: string;
   /** One line saying why this entry counts. */
   note?: string;
+  /** Who gave it, when the entry is an answer ("Practitioner/…"): answers are evidence with their author and date. */
+  author?: string;
 }
 
 export type FactValue = boolean | number;
@@ -81,6 +83,8 @@ export interface Fact {
   range?: [number, number];
   /** The value rests on the absence of entries ("no prior block in the record"), which the summary states. */
   byAbsence?: boolean;
+  /** An answer that differs from what the record's entries establish: the record stands, and this is shown. */
+  conflict?: { text: string; evidence: Evidence[] };
 }
 
 export const OPERATORS = ['is-true', 'is-false', 'gte', 'gt', 'lte', 'lt'] as const;
@@ -363,6 +367,12 @@ export interface Determination {
   alternatives: Alternative[];
   advisories: Advisory[];
   notes: string[];
+  /**
+   * Documentation-needed only: the facts a clinician can answer to settle what the record leaves
+   * unknown, in the rule's order. The documentation questionnaire asks exactly these
+   * (criteria/questionnaire.ts).
+   */
+  questions?: string[];
   /** The date the record was judged as of (YYYY-MM-DD). */
   asOf: string;
   /** The date of service the policy's effective dates were checked against. */
@@ -378,6 +388,11 @@ export interface EvaluationOptions {
   codes?: string[];
   /** Evaluate these orders (e.g. CDS Hooks draftOrders) instead of the record's draft/active ServiceRequests. */
   orders?: unknown[];
+  /**
+   * QuestionnaireResponses being filled in (the form open in the app): read as answers whatever their
+   * status. Those in the record count only when completed or amended.
+   */
+  responses?: unknown[];
 }
 
 // ——— The library: what library.ts builds from the data files ———
@@ -423,7 +438,13 @@ export interface FactSpec {
   unit?: string;
   params: Record<string, unknown>;
   /** What to ask when the record is silent (a documentation questionnaire builds on this). */
-  question: { text: string; answerType: AnswerType; unit?: string };
+  question: {
+    text: string;
+    answerType: AnswerType;
+    unit?: string;
+    /** When the answer is naturally an Observation (a pain score): the code (and unit) an answer is written back with. */
+    observation?: { code: { system: string; code: string; display: string }; unit?: { system: string; code: string; unit: string } };
+  };
   file: string;
 }
 
@@ -531,6 +552,8 @@ export interface PolicyLibrary {
   anyOf(ids: readonly string[]): ValueSetMatcher;
   /** The first of these value sets (in the order given) the concept belongs to, in one pass. */
   classify(ids: readonly string[], concepts: ConceptLike | ConceptLike[] | undefined, entry?: EntryContext): string | undefined;
+  /** A value set as its file states it (a FHIR ValueSet), for the questionnaire package. */
+  valueSetResource(id: string): Record<string, unknown> | undefined;
   /** Canonical code-system URL for a system written as a URL or an OID. */
   canonicalSystem(system: string | undefined): string | undefined;
   /** Payer policies indexed by the rule keys they address. */

@@ -126,7 +126,7 @@ export function findOrders(lib: PolicyLibrary, given: readonly unknown[] | undef
   return [...out.values()];
 }
 
-const EMPTY: Records = { byRef: new Map(), conditions: [], otherConditions: 0, procedures: [], observations: [], medications: [], reports: [], coverages: [], deleted: [] };
+const EMPTY: Records = { byRef: new Map(), conditions: [], otherConditions: 0, procedures: [], observations: [], medications: [], reports: [], coverages: [], deleted: [], answers: [] };
 
 /** The order's in-scope code, as the engine reads it, or undefined when the engine does not decide on it. */
 export function inScopeCode(lib: PolicyLibrary, order: unknown): { system: string; code: string } | undefined {

@@ -12,6 +12,7 @@ import type { CodingLike, ConceptLike, PolicyLibrary } from './model';
 import { affirmed } from './negation';
 import { conceptText, decodeBase64Text, stripHtml, textOf } from './text';
 import { toConcept } from './valueset';
+import { readResponse, type AnswerRec } from './answers';
 
 export interface Rec extends EvidenceSource {
   /** Time of day as an instant (ms), when the record gives one: orders pre and post scores around a block. */
@@ -101,6 +102,8 @@ export interface Records {
   coverages: Record<string, unknown>[];
   /** Entries coded with a code deleted from its code system (e.g. M54.5 since 2021-10-01). */
   deleted: { rec: Rec; coding: CodingLike }[];
+  /** Answers to this product's documentation questionnaires (criteria/answers.ts). */
+  answers: AnswerRec[];
 }
 
 const INTERPRETATION_POSITIVE = new Set(['POS', 'DET', 'A', 'AA', 'H', 'HH', 'HU', '>', 'R']);
@@ -385,7 +388,7 @@ function readReport(x: Reader, r: Record<string, unknown>, ref: string): void {
 }
 
 /** Read every resource once into records. Unknown or malformed resources are passed over. */
-export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]): Records {
+export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[], drafts: ReadonlySet<unknown> = new Set()): Records {
   if (!FAMILY_IDS.has(lib)) FAMILY_IDS.set(lib, lib.families.map((f) => f.id));
   const out: Records = {
     byRef: new Map(),
@@ -397,6 +400,7 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
     reports: [],
     coverages: [],
     deleted: [],
+    answers: [],
   };
   const x: Reader = { lib, out };
   const list = resources.filter((res): res is Record<string, unknown> => !!res && typeof res === 'object' && !Array.isArray(res) && typeof (res as { resourceType?: unknown }).resourceType === 'string');
@@ -426,6 +430,9 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
         break;
       case 'CarePlan':
         readCarePlan(x, r, ref);
+        break;
+      case 'QuestionnaireResponse':
+        out.answers.push(...readResponse(lib, r, ref, drafts.has(r)));
         break;
       case 'Observation':
         observationRecs(x, r, ref);

@@ -18,6 +18,8 @@ import type { SmartAuth } from './auth';
 import type { PickablePatient } from './consent-page';
 import { authErrorPage } from './consent-page';
 import { BenchInputError, createHookCalls } from './ehr-hooks';
+
+export { CDS_SCOPE } from './ehr-hooks';
 import { createCoverageSwitch, type CoverageChange } from './ehr-coverage';
 import { pageHeaders } from '../common/pages';
 

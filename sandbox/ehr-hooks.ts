@@ -13,7 +13,7 @@ import type { SmartAuth } from './auth';
 export const CDS_SCOPE =
   'patient/Patient.rs patient/Coverage.rs patient/Organization.rs patient/Condition.rs patient/Procedure.rs patient/ServiceRequest.rs ' +
   'patient/Observation.rs patient/MedicationRequest.rs patient/MedicationStatement.rs patient/Encounter.rs patient/DiagnosticReport.rs ' +
-  'patient/ImagingStudy.rs patient/Location.rs patient/Practitioner.rs';
+  'patient/ImagingStudy.rs patient/Location.rs patient/Practitioner.rs patient/QuestionnaireResponse.rs';
 
 /** More drafts than this in one request is not an EHR's order-sign. */
 export const MAX_DRAFTS = 20;

@@ -234,6 +234,9 @@ export async function createFhirStore(opts: FhirStoreOptions): Promise<FhirStore
       }
     }
     const [outcome, resource] = await handle(method, url, body);
+    // A write is answered with what was written (it was checked to be inside the token's compartment):
+    // a create-only scope (patient/QuestionnaireResponse.c) must learn that, and where, it was stored.
+    if ((what.op === 'c' || what.op === 'u') && resource && getStatus(outcome) < 400) return [outcome, resource];
     return visible(access, outcome, resource);
   }
 

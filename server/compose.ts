@@ -4,7 +4,9 @@
 // sandbox's CDS client issuer is trusted and its FHIR origin allowed only while it runs. main.ts and
 // the browser tests both start exactly this.
 import type { Express } from 'express';
-import { anyInScope, determine, inScopeCode, renderMarkdown } from '../criteria';
+import { anyInScope, determine, inScopeCode, questionnaireFor, renderMarkdown } from '../criteria';
+import { dtrBaseUrl } from '../cds-hooks/dtr';
+import { createDtrRouter } from '../cds-hooks/questionnaire-package';
 import type { FeedbackStore } from '../cds-hooks/feedback-store';
 import { createFeedbackStore } from '../cds-hooks/open-feedback-store';
 import type { Engine } from '../cds-hooks/types';
@@ -42,7 +44,10 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
     inScopeCode: (order) => inScopeCode(library, order),
     renderMarkdown,
     evaluateWithin: (resources, options, ms) => pool.evaluateWithin(resources, options, ms),
+    documentation: (d) => questionnaireFor(library, d, { canonicalBase: dtrBaseUrl(config.publicBaseUrl) }),
   };
+  // Da Vinci DTR's $questionnaire-package, the payer side of the documentation loop (cds-hooks/questionnaire-package.ts).
+  const dtr = createDtrRouter({ library, publicBaseUrl: config.publicBaseUrl, logger });
   const feedbackStore = await createFeedbackStore({ databaseUrl: config.databaseUrl, sqlitePath: config.feedbackDbPath, retentionDays: config.issuedCardRetentionDays });
 
   let effective = config;
@@ -73,6 +78,7 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
     feedbackStore,
     logger,
     mount: (a) => {
+      a.use(dtr);
       a.use(frontDoor({ publicBaseUrl: config.publicBaseUrl, sandbox: config.sandbox }));
       a.use(readmeRouter(REPO_ROOT));
       if (sandboxRouter) a.use(sandboxRouter);

@@ -2,7 +2,7 @@
 // of relief after a block and its layout (nothing overlaps, at a phone's width or a desktop's), ages,
 // orders in words, the letter model, and the hypothetical order.
 import { describe, expect, it } from 'vitest';
-import { canRead, missingReads, scopesFor, toV1 } from '../../client/scopes';
+import { canRead, canWrite, missingReads, scopesFor, toV1 } from '../../client/scopes';
 import { buildTimeline } from '../../client/timeline';
 import { loadLibraryFromDisk } from '../../server/policy-files';
 import { DEFAULT_SCOPE } from '../../client/config';
@@ -35,6 +35,15 @@ describe('scopes', () => {
     expect(canRead('patient/Condition.c', 'Condition')).toBe(false);
     expect(missingReads('patient/Patient.rs patient/Condition.read', ['Patient', 'Condition', 'Procedure'])).toEqual(['Procedure']);
     expect(missingReads(undefined, ['Patient'])).toEqual([]);
+  });
+
+  it('asks to write documentation answers (v2 .cu, v1 .write) and reads what the grant allows', () => {
+    expect(DEFAULT_SCOPE.split(' ')).toEqual(expect.arrayContaining(['patient/QuestionnaireResponse.rs', 'patient/QuestionnaireResponse.cu', 'patient/Observation.c']));
+    expect(toV1(DEFAULT_SCOPE).split(' ')).toEqual(expect.arrayContaining(['patient/QuestionnaireResponse.read', 'patient/QuestionnaireResponse.write', 'patient/Observation.write']));
+    expect(canWrite('patient/QuestionnaireResponse.cu', 'QuestionnaireResponse', 'c')).toBe(true);
+    expect(canWrite('patient/QuestionnaireResponse.rs', 'QuestionnaireResponse', 'c')).toBe(false);
+    expect(canWrite('patient/*.write', 'Observation', 'c')).toBe(true);
+    expect(canWrite('patient/QuestionnaireResponse.c', 'QuestionnaireResponse', 'u')).toBe(false);
   });
 });
 
