@@ -12,7 +12,7 @@ export function Advisories({ d }: { d: Determination }) {
         {d.advisories.map((a) => (
           <li key={a.id} className="advisory">
             <h3>
-              <span className="advisory-tag">Advisory</span> {a.title}
+              <span className="advisory-tag">{a.safety ? 'Patient safety' : 'Advisory'}</span> {a.title}
             </h3>
             <p>{a.text}</p>
             <p className="meta">Why it applies: {a.basis}</p>

@@ -1,8 +1,9 @@
 // Each criterion of the governing policy with its status (icon + word + colour), how it was reached,
 // the record entries behind it and its citation; above them, a tally bar so the balance is visible at
-// a glance. Findings (reasons outside the criteria tree) follow in the same shape.
+// a glance. Findings (reasons outside the criteria tree, already stated in full as reasons above) follow
+// by their title only, with the entries behind them.
 import type { CriterionResult, Determination, Status } from '../criteria';
-import { STATUS_LOOK, confidenceNote } from './format';
+import { STATUS_LOOK, confidenceNote, noEvidence } from './format';
 import { Icon } from './Icon';
 import { EvidenceList } from './EvidenceList';
 import type { DialogRequest } from './EvidenceDialog';
@@ -21,6 +22,12 @@ function Tally({ criteria }: { criteria: CriterionResult[] }) {
       </p>
     </div>
   );
+}
+
+/** "Diagnosis–procedure mismatch: a lumbar-only…" → "Diagnosis–procedure mismatch": the reason itself is stated above. */
+function findingTitle(text: string): string {
+  const at = text.indexOf(': ');
+  return at > 0 && at <= 80 ? text.slice(0, at) : text;
 }
 
 export function CriteriaList({ d, onOpen }: { d: Determination; onOpen: (r: DialogRequest) => void }) {
@@ -46,7 +53,7 @@ export function CriteriaList({ d, onOpen }: { d: Determination; onOpen: (r: Dial
                   </div>
                   <p className="criterion-summary">{c.summary}</p>
                   {c.status === 'unknown' && c.missing && <p className="criterion-missing">To document: {c.missing}</p>}
-                  <EvidenceList evidence={c.evidence} onOpen={onOpen} empty="No entry in the record speaks to this." />
+                  <EvidenceList evidence={c.evidence} onOpen={onOpen} empty={noEvidence(c)} />
                   <p className="citation">
                     {c.citation} <span className="confidence">({confidenceNote(c)})</span>
                   </p>
@@ -58,11 +65,11 @@ export function CriteriaList({ d, onOpen }: { d: Determination; onOpen: (r: Dial
       )}
       {d.findings.length > 0 && (
         <>
-          <h3 className="subhead">Other findings</h3>
+          <h3 className="subhead">The record behind the other reasons</h3>
           <ul className="criteria findings">
             {d.findings.map((f) => (
               <li key={f.id} className="criterion">
-                <p className="finding-text">{f.text}</p>
+                <h4 className="finding-text">{d.reasons.includes(f.text) ? findingTitle(f.text) : f.text}</h4>
                 <EvidenceList evidence={f.evidence} onOpen={onOpen} />
                 <p className="citation">
                   {f.citation} <span className="confidence">({confidenceNote(f)})</span>

@@ -1,73 +1,133 @@
-// The determination letter a reviewer can file: patient, order, governing policy and why, the
-// outcome and its reasons, each criterion with its evidence, what is missing, the alternatives, the
-// advisories and the citations. It is what the print stylesheet prints (the rest of the screen hides).
-import type { fhir4 } from './fhir-types';
-import type { Determination } from '../criteria';
-import { OUTCOME_LOOK, STATUS_LOOK, ageOn, formatCode, formatDate, patientName } from './format';
-import { citationsOf } from './Citations';
+// The determination letter a reviewer sends the ordering practitioner (client/letter.ts builds it):
+// letterhead, addressee, patient and member id, each order with its date of service and the decision
+// in one sentence, the reasons, each criterion with the record entries behind it, what would change
+// the decision, the appeal and peer-to-peer paragraphs, the reviewer's signature and the sources. It is
+// what the print stylesheet prints (the rest of the screen hides).
+import { useMemo } from 'react';
+import { buildLetter, type EvidenceLine, type LetterInput } from './letter';
 
-interface Props {
-  determinations: Determination[];
-  patient: fhir4.Patient;
-  fhirBase: string;
-  reviewer?: string;
+function Entries({ lines }: { lines: EvidenceLine[] }) {
+  return (
+    <ul className="letter-entries">
+      {lines.map((e, i) => (
+        <li key={i}>
+          <span className="letter-ev-date">{e.date}</span> {e.what}
+          {e.value ? `: ${e.value}` : ''}
+          {e.quote && <q className="letter-quote">{e.quote}</q>}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
-export function DeterminationLetter({ determinations, patient, fhirBase, reviewer }: Props) {
-  const first = determinations[0];
-  if (!first) return null;
-  const today = new Date().toISOString().slice(0, 10);
+export function DeterminationLetter(props: LetterInput) {
+  const { determinations, patient, resources, fhirBase, today, user, config, hypothetical } = props;
+  const letter = useMemo(
+    () => buildLetter({ determinations, patient, resources, fhirBase, today, user, config, hypothetical }),
+    [determinations, patient, resources, fhirBase, today, user, config, hypothetical],
+  );
+  if (!letter) return null;
+  const { letterhead: head, patient: who } = letter;
   return (
     <article className="letter" aria-label="Determination letter">
-      <header className="letter-head">
-        <p className="letter-org">Medical-necessity review · sacroiliac joint and sacral nerve procedures</p>
-        <h2>Determination letter</h2>
-        <p>Date: {formatDate(today)}</p>
+      <header className="letter-head" data-section="letterhead">
+        <p className="letter-org">{head.organisation}</p>
+        {head.department && <p className="letter-dept">{head.department}</p>}
+        <p className="letter-address">{head.address.join(' · ')}</p>
+        {head.contact.length > 0 && <p className="letter-contact">{head.contact.join(' · ')}</p>}
       </header>
-      <table className="letter-facts">
+      {letter.hypothetical && (
+        <p className="letter-hypothetical" data-section="hypothetical">
+          Hypothetical evaluation: no order was placed and nothing was written to the record. This is not a determination on an order.
+        </p>
+      )}
+      <p className="letter-date" data-section="date">
+        {letter.date}
+      </p>
+      <address className="letter-to" data-section="addressee">
+        <span className="letter-label">To:</span> {letter.addressee.name}
+        {letter.addressee.organisation && <>, {letter.addressee.organisation}</>}
+      </address>
+      <h2>Medical-necessity determination</h2>
+      <table className="letter-facts" data-section="patient">
         <tbody>
           <tr>
             <th scope="row">Patient</th>
+            <td>{who.name}</td>
+          </tr>
+          <tr>
+            <th scope="row">Date of birth</th>
             <td>
-              {patientName(patient)}, born {formatDate(patient.birthDate)} ({ageOn(patient.birthDate, first.asOf)}), record {patient.id}
+              {who.born}
+              {who.age && ` (age ${who.age.replace(' y', '')})`}
             </td>
           </tr>
           <tr>
-            <th scope="row">Order</th>
+            <th scope="row">Health plan</th>
             <td>
-              {first.order.reference}, authored {formatDate(first.order.authoredOn)}, status {first.order.status}
+              {who.payer}
+              {who.plan && ` (${who.plan})`}
             </td>
           </tr>
           <tr>
-            <th scope="row">Payer</th>
-            <td>{first.policyChoice.payerName ?? 'No coverage on file'}{first.policyChoice.state ? `, state ${first.policyChoice.state}` : ''}</td>
+            <th scope="row">Member id</th>
+            <td>{who.memberId}</td>
           </tr>
         </tbody>
       </table>
-      {determinations.map((d) => (
-        <section key={`${d.order.reference}-${d.order.ruleKey}`} className="letter-determination">
-          <h3>
-            {d.order.code.code} {d.order.code.display ?? d.order.text ?? ''}
-            {d.order.quantity && d.order.quantity > 1 ? ` ×${d.order.quantity}` : ''}: {OUTCOME_LOOK[d.outcome].label}
-          </h3>
-          <p>{d.summary}</p>
-          <p>
-            <strong>Governing policy:</strong> {d.policy.publisher}, {d.policy.title} ({d.policy.id}, version {d.policy.version}, effective{' '}
-            {formatDate(d.policy.effective)}){d.policy.kind === 'clinical-pathway' ? ', a clinical pathway, not the payer’s policy' : ''}. {d.policyChoice.reason}
+      <p>{letter.salutation}</p>
+      {letter.orders.map((o) => (
+        <section key={o.key} className="letter-determination" data-section="order">
+          <h3>{o.title}</h3>
+          <table className="letter-facts">
+            <tbody>
+              {o.units && (
+                <tr>
+                  <th scope="row">Quantity</th>
+                  <td>{o.units}</td>
+                </tr>
+              )}
+              {o.orderNumber && (
+                <tr>
+                  <th scope="row">Order number</th>
+                  <td>{o.orderNumber}</td>
+                </tr>
+              )}
+              <tr>
+                <th scope="row">Ordered</th>
+                <td>{o.authored}</td>
+              </tr>
+              <tr>
+                <th scope="row">Date of service</th>
+                <td>
+                  {o.dateOfService}
+                  {o.dateOfServiceNote && <span className="letter-note"> ({o.dateOfServiceNote})</span>}
+                </td>
+              </tr>
+            </tbody>
+          </table>
+          <p className="letter-decision" data-section="decision">
+            <strong>Decision:</strong> {o.decision.sentence}
           </p>
-          {d.reasons.length > 0 && (
-            <>
+          <p data-section="policy">
+            <strong>Policy applied:</strong> {o.policy}
+          </p>
+          {o.reasons.length > 0 && (
+            <div data-section="reasons">
               <h4>Reasons</h4>
               <ol>
-                {d.reasons.map((r) => (
-                  <li key={r}>{r}</li>
+                {o.reasons.map((r) => (
+                  <li key={r.text}>
+                    {r.text}
+                    {r.evidence.length > 0 && <Entries lines={r.evidence} />}
+                  </li>
                 ))}
               </ol>
-            </>
+            </div>
           )}
-          {d.criteria.length > 0 && (
-            <>
-              <h4>Criteria</h4>
+          {o.criteria.length > 0 && (
+            <div data-section="criteria">
+              <h4>Criteria and the record entries behind them</h4>
               <table className="letter-criteria">
                 <thead>
                   <tr>
@@ -77,85 +137,102 @@ export function DeterminationLetter({ determinations, patient, fhirBase, reviewe
                   </tr>
                 </thead>
                 <tbody>
-                  {d.criteria.map((c) => (
-                    <tr key={c.id}>
-                      <td>{c.text}</td>
-                      <td>{STATUS_LOOK[c.status].label}</td>
+                  {o.criteria.map((c, i) => (
+                    <tr key={i}>
                       <td>
-                        {c.summary}
-                        {c.evidence.slice(0, 6).map((e, i) => (
-                          <span key={i} className="letter-ev">
-                            {formatDate(e.date)} {formatCode(e.code) || e.reference}
-                            {e.value ? `: ${e.value}` : ''}
-                          </span>
-                        ))}
-                        {c.evidence.length > 6 && <span className="letter-ev">and {c.evidence.length - 6} more entries</span>}
+                        {c.text}
+                        {c.finding && <span className="letter-finding">{c.finding}</span>}
                       </td>
+                      <td>{c.status}</td>
+                      <td className="letter-evidence">{c.evidence.length > 0 ? <Entries lines={c.evidence} /> : <span className="letter-note">{c.none}</span>}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
-            </>
+            </div>
           )}
-          {d.findings.length > 0 && (
-            <>
+          {o.otherFindings.length > 0 && (
+            <div data-section="other-findings">
               <h4>Other findings</h4>
               <ul>
-                {d.findings.map((f) => (
-                  <li key={f.id}>{f.text}</li>
+                {o.otherFindings.map((f) => (
+                  <li key={f}>{f}</li>
                 ))}
               </ul>
-            </>
+            </div>
           )}
-          {d.missing.length > 0 && (
-            <>
-              <h4>Documentation needed</h4>
+          {(o.change.length > 0 || o.alternatives.length > 0) && (
+            <div data-section="change">
+              <h4>What would change this decision</h4>
+              {o.change.length > 0 && (
+                <ul>
+                  {o.change.map((c) => (
+                    <li key={c}>{c}</li>
+                  ))}
+                </ul>
+              )}
+              {o.alternatives.length > 0 && (
+                <>
+                  <p>Alternatives to consider:</p>
+                  <ul>
+                    {o.alternatives.map((a) => (
+                      <li key={a}>{a}</li>
+                    ))}
+                  </ul>
+                </>
+              )}
+            </div>
+          )}
+          {o.advisories.length > 0 && (
+            <div data-section="advisories">
+              <h4>Also relevant</h4>
               <ul>
-                {d.missing.map((m) => (
-                  <li key={m}>{m}</li>
+                {o.advisories.map((a) => (
+                  <li key={a}>{a}</li>
                 ))}
               </ul>
-            </>
+            </div>
           )}
-          {d.alternatives.length > 0 && (
-            <>
-              <h4>Alternatives</h4>
-              <ol>
-                {d.alternatives.map((a) => (
-                  <li key={a.id}>{a.text}</li>
-                ))}
-              </ol>
-            </>
-          )}
-          {d.advisories.length > 0 && (
-            <>
-              <h4>Advisories</h4>
+          {o.notes.length > 0 && (
+            <div data-section="notes">
+              <h4>Notes</h4>
               <ul>
-                {d.advisories.map((a) => (
-                  <li key={a.id}>
-                    {a.title}: {a.text} ({a.basis})
-                  </li>
+                {o.notes.map((n) => (
+                  <li key={n}>{n}</li>
                 ))}
               </ul>
-            </>
+            </div>
           )}
-          <h4>Citations</h4>
-          <ol className="letter-citations">
-            <li>
-              {d.policy.title}: {d.policy.url}
-            </li>
-            {citationsOf(d).map((c) => (
-              <li key={c}>{c}</li>
-            ))}
-          </ol>
         </section>
       ))}
-      <footer className="letter-foot">
-        <p>
-          Prepared by decision support from the FHIR record at {fhirBase}, judged as of {formatDate(first.asOf)}. Statements marked as
-          resting on secondary summaries are unverified against the published source.
+      {letter.appeal.length > 0 && (
+        <section data-section="appeal">
+          <h3>Appeal and peer-to-peer review</h3>
+          {letter.appeal.map((p) => (
+            <p key={p}>{p}</p>
+          ))}
+        </section>
+      )}
+      <section className="letter-signature" data-section="reviewer">
+        <p>Sincerely,</p>
+        <p className="signature-line" aria-hidden="true">
+          &nbsp;
         </p>
-        <p className="signature">Reviewer: {reviewer ?? '______________________________'} &nbsp; Signature: ______________________ &nbsp; Date: ____________</p>
+        <p>
+          <strong>{letter.reviewer.name ?? 'Reviewer: ______________________________'}</strong>
+          {letter.reviewer.credentials && `, ${letter.reviewer.credentials}`}
+        </p>
+        {letter.reviewer.title && <p>{letter.reviewer.title}</p>}
+        <p>{head.organisation}</p>
+      </section>
+      <footer className="letter-foot" data-section="sources">
+        <h4>Sources</h4>
+        <ol className="letter-citations">
+          {letter.sources.map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ol>
+        <p>{letter.prepared}</p>
       </footer>
     </article>
   );

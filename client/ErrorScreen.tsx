@@ -1,6 +1,7 @@
 // One screen per thing that can go wrong, each saying what happened and what to do about it:
 // opened without a launch, a missing or expired session, access refused, scopes not granted, no
-// patient, FHIR server errors, a patient with nothing to review, and a broken policy library.
+// patient, FHIR server errors and a broken policy library. (A patient with nothing to review is not an
+// error: the app offers to try a procedure against the record, client/TryScreen.tsx.)
 import type { ReactNode } from 'react';
 import type { AppError, ErrorKind } from './errors';
 import { Icon } from './Icon';
@@ -60,15 +61,6 @@ function copyFor(kind: ErrorKind, relaunch: ReactNode): Copy {
           'If it keeps failing, send the details below to the EHR’s support team.',
         ],
       };
-    case 'no-data':
-      return {
-        title: 'Nothing to review for this patient',
-        todo: [
-          'Check that this is the patient you meant to open.',
-          'The app reviews draft or active orders for CPT 27096, 64451, 64625, 64772, 64999 and HCPCS G0260, J1100. Place the order (it may stay a draft), then launch again.',
-          sandbox,
-        ],
-      };
     case 'engine':
       return { title: 'The policy library could not be loaded', todo: ['This is a problem with this deployment, not with the record. Send the details below to the team that runs the app.'] };
     default:
@@ -87,7 +79,7 @@ export function ErrorScreen({ error, lastServer }: { error: AppError; lastServer
     <main id="main" className="error-screen" data-error-kind={error.kind}>
       <div className="error-card">
         <div className="error-head">
-          <Icon name={error.kind === 'no-data' ? 'question' : 'alert'} size={40} />
+          <Icon name="alert" size={40} />
           <h1>{copy.title}</h1>
         </div>
         <h2 className="error-sub">What happened</h2>

@@ -74,6 +74,14 @@ export function EvidenceDialog({ request, load, onClose }: Props) {
               <dd>{ev.value}</dd>
             </>
           )}
+          {ev.quote && (
+            <>
+              <dt>Read from</dt>
+              <dd>
+                <q>{ev.quote}</q>
+              </dd>
+            </>
+          )}
           {ev.note && (
             <>
               <dt>Why it counts</dt>

@@ -1,5 +1,5 @@
-// The record entries behind a criterion or finding: date, code and value, each a button that opens
-// the raw resource. Long lists (ten PT sessions) show the first few and a button for the rest. Empty
+// The record entries behind a criterion or finding: date, code and value, and the sentence the value
+// was read from when the engine quotes one, each a button that opens the raw resource. Long lists (ten PT sessions) show the first few and a button for the rest. Empty
 // evidence says so, in words, rather than showing nothing.
 import { useState } from 'react';
 import type { Evidence } from '../criteria';
@@ -21,8 +21,10 @@ export function EvidenceList({ evidence, onOpen, empty }: { evidence: Evidence[]
             <button type="button" className="evidence-button" onClick={() => onOpen({ reference: e.reference, evidence: e })}>
               <span className="ev-date">{formatDate(e.date)}</span>
               <span className="ev-type">{e.resourceType}</span>
-              <span className="ev-code">{formatCode(e.code) || e.reference}</span>
+              {/* With a quote, the sentence read says what the entry is; the code keeps only its system and value. */}
+              <span className="ev-code">{(e.quote ? formatCode(e.code && { system: e.code.system, code: e.code.code }) : formatCode(e.code)) || e.reference}</span>
               {e.value && <span className="ev-value">{e.value}</span>}
+              {e.quote && <q className="ev-quote">{e.quote}</q>}
             </button>
             {e.note && <span className="ev-note">{e.note}</span>}
           </li>

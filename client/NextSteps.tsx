@@ -1,7 +1,8 @@
 // What to do next: the documentation the record lacks (a checklist), and the evidence-based
-// alternative pathway, in order.
+// alternative pathway, in order. An alternative the engine itself judges not approvable (its
+// assessment) is shown as advice with the reason, never as an order to place.
 import type { Determination } from '../criteria';
-import { confidenceNote } from './format';
+import { adviceOnly, confidenceNote } from './format';
 
 export function NextSteps({ d }: { d: Determination }) {
   if (d.missing.length === 0 && d.alternatives.length === 0 && d.notes.length === 0) return null;
@@ -29,7 +30,8 @@ export function NextSteps({ d }: { d: Determination }) {
               {d.alternatives.map((a) => (
                 <li key={a.id}>
                   <p>{a.text}</p>
-                  {a.action && (
+                  {a.action && adviceOnly(a) && <p className="advice-only">{adviceOnly(a)}</p>}
+                  {a.action && !adviceOnly(a) && (
                     <p className="meta">
                       {a.action.kind === 'replace-order' ? 'Order instead' : 'Add order'}: {a.action.code.code} {a.action.code.display}
                     </p>

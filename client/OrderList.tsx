@@ -1,7 +1,7 @@
 // Shown when the launch names no order: the patient's draft and active in-scope orders, each with its
-// outcome at a glance, to pick one to review.
+// outcome at a glance, to pick one to review; and a way to try a procedure the record has no order for.
 import type { Determination } from '../criteria';
-import { OUTCOME_LOOK, formatDate } from './format';
+import { OUTCOME_LOOK, formatDate, orderInWords, unitsOf } from './format';
 import { Icon } from './Icon';
 
 export interface OrderGroup {
@@ -15,7 +15,14 @@ export function groupByOrder(ds: Determination[]): OrderGroup[] {
   return [...groups].map(([reference, determinations]) => ({ reference, determinations }));
 }
 
-export function OrderList({ groups, onPick, notice }: { groups: OrderGroup[]; onPick: (reference: string) => void; notice?: string }) {
+interface Props {
+  groups: OrderGroup[];
+  onPick: (reference: string) => void;
+  onTry?: () => void;
+  notice?: string;
+}
+
+export function OrderList({ groups, onPick, onTry, notice }: Props) {
   return (
     <main id="main" className="order-list">
       <h1>Orders to review</h1>
@@ -27,11 +34,9 @@ export function OrderList({ groups, onPick, notice }: { groups: OrderGroup[]; on
           return (
             <li key={g.reference}>
               <button type="button" className="order-card" onClick={() => onPick(g.reference)}>
-                <span className="order-title">
-                  {first.order.code.code} · {first.order.code.display ?? first.order.text ?? first.order.ruleKey}
-                </span>
+                <span className="order-title">{orderInWords(first.order)}</span>
                 <span className="meta">
-                  {g.reference} · {first.order.status} · authored {formatDate(first.order.authoredOn)}
+                  {[first.order.status, `ordered ${formatDate(first.order.authoredOn)}`, unitsOf(first.order.quantity)].filter(Boolean).join(' · ')}
                 </span>
                 <span className="order-outcomes">
                   {g.determinations.map((d) => {
@@ -39,7 +44,8 @@ export function OrderList({ groups, onPick, notice }: { groups: OrderGroup[]; on
                     return (
                       <span key={d.order.ruleKey} className={`status-chip tone-${look.tone}`}>
                         <Icon name={look.icon} size={16} />
-                        {d.order.ruleKey}: {look.label}
+                        {g.determinations.length > 1 ? `${d.order.reading ?? d.order.code.code}: ` : ''}
+                        {look.label}
                       </span>
                     );
                   })}
@@ -49,6 +55,13 @@ export function OrderList({ groups, onPick, notice }: { groups: OrderGroup[]; on
           );
         })}
       </ul>
+      {onTry && (
+        <p>
+          <button type="button" className="link-button" onClick={onTry}>
+            Try another procedure against this record (hypothetical)
+          </button>
+        </p>
+      )}
     </main>
   );
 }

@@ -1,7 +1,8 @@
 // The first thing on the review screen: the outcome, big, in colour with an icon and words (never
-// colour alone), the one-sentence summary, and the reasons it rests on.
+// colour alone), the one-sentence summary, the reasons it rests on, and what a reader must know about
+// the record or the order (a deleted code, a date in the future).
 import type { Determination } from '../criteria';
-import { OUTCOME_LOOK } from './format';
+import { OUTCOME_LOOK, orderInWords, unitsOf } from './format';
 import { Icon } from './Icon';
 
 export function OutcomeBanner({ d }: { d: Determination }) {
@@ -12,7 +13,8 @@ export function OutcomeBanner({ d }: { d: Determination }) {
         <Icon name={look.icon} size={44} />
         <div>
           <p className="outcome-kicker">
-            {d.order.code.code} · {d.order.code.display ?? d.order.text ?? d.order.ruleKey}
+            {orderInWords(d.order)}
+            {unitsOf(d.order.quantity) ? ` · ${unitsOf(d.order.quantity)}` : ''}
           </p>
           <h2 id={`outcome-${d.order.ruleKey}`} className="outcome-label">
             {look.label}
@@ -26,6 +28,13 @@ export function OutcomeBanner({ d }: { d: Determination }) {
             <li key={r}>{r}</li>
           ))}
         </ol>
+      )}
+      {d.flags.length > 0 && (
+        <ul className="outcome-flags">
+          {d.flags.map((f) => (
+            <li key={f.id}>{f.text}</li>
+          ))}
+        </ul>
       )}
     </section>
   );

@@ -1,10 +1,9 @@
 // The patient banner (SMART need_patient_banner): who this is, so a reviewer never judges the wrong
-// chart, plus what could not be read.
+// chart, plus what could not be read. The age is on the session's date, as the letter's is.
 import type { fhir4 } from './fhir-types';
 import { ageOn, formatDate, patientName } from './format';
 
-export function PatientBanner({ patient, warnings }: { patient: fhir4.Patient; warnings: string[] }) {
-  const today = new Date().toISOString().slice(0, 10);
+export function PatientBanner({ patient, today, warnings }: { patient: fhir4.Patient; today: string; warnings: string[] }) {
   return (
     <header className="patient-banner screen-only">
       <div className="brand">SIJ medical-necessity review</div>

@@ -1,7 +1,7 @@
 // Which policy governs this order and why: payer, jurisdiction, coverage entry, and whether it is the
 // payer's own policy or the clinical pathway used when none governs (which the reviewer must know).
 import type { Determination } from '../criteria';
-import { formatDate } from './format';
+import { PLAN_WORDS, formatDate, withoutReferences } from './format';
 import type { DialogRequest } from './EvidenceDialog';
 
 export function PolicyPanel({ d, onOpen }: { d: Determination; onOpen: (r: DialogRequest) => void }) {
@@ -19,7 +19,7 @@ export function PolicyPanel({ d, onOpen }: { d: Determination; onOpen: (r: Dialo
             </a>
           </p>
           <p className="meta">
-            {policy.id} · {policy.publisher} · version {policy.version} · effective {formatDate(policy.effective)}
+            {policy.shortName} · {policy.publisher} · version {policy.version} · effective {formatDate(policy.effective)}
           </p>
         </div>
         <dl className="policy-why">
@@ -28,13 +28,14 @@ export function PolicyPanel({ d, onOpen }: { d: Determination; onOpen: (r: Dialo
           <dt>Jurisdiction</dt>
           <dd>{choice.state ?? 'Not needed for this payer'}</dd>
           <dt>Why this policy</dt>
-          <dd>{choice.reason}</dd>
-          {choice.coverage && (
+          <dd>{withoutReferences(choice.reason)}</dd>
+          {d.coverage && (
             <>
               <dt>Coverage</dt>
               <dd>
-                <button type="button" className="link-button" onClick={() => onOpen({ reference: choice.coverage!.reference, evidence: choice.coverage })}>
-                  {choice.coverage.reference}
+                {[d.coverage.payerName, PLAN_WORDS[d.coverage.planKind], d.coverage.memberId && `member id ${d.coverage.memberId}`].filter(Boolean).join(' · ')}{' '}
+                <button type="button" className="link-button" onClick={() => onOpen({ reference: d.coverage!.reference, evidence: choice.coverage })}>
+                  Open the coverage entry
                 </button>
               </dd>
             </>

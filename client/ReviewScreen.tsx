@@ -1,7 +1,7 @@
 // The review screen for one order: outcome first, then the governing policy and why, each criterion
 // with its evidence, one timeline of the care that matters, next steps, advisories and citations; and
-// the determination letter, which is what printing prints.
-import type { fhir4 } from './fhir-types';
+// the determination letter, which is what printing prints. A hypothetical evaluation (an order built
+// in the browser, see client/hypothetical.ts) says so above everything else and in the letter.
 import { useMemo, useState } from 'react';
 import type { Determination } from '../criteria';
 import { OutcomeBanner } from './OutcomeBanner';
@@ -13,29 +13,32 @@ import { Advisories } from './Advisories';
 import { Citations } from './Citations';
 import { DeterminationLetter } from './DeterminationLetter';
 import type { DialogRequest } from './EvidenceDialog';
+import type { LetterInput } from './letter';
 import { getLibrary } from './library';
 import { buildTimeline } from './timeline';
+import { orderInWords } from './format';
 
 interface Props {
   determinations: Determination[];
-  patient: fhir4.Patient;
-  resources: fhir4.Resource[];
-  fhirBase: string;
+  /** Everything the letter needs besides the determinations. */
+  letter: Omit<LetterInput, 'determinations' | 'hypothetical'>;
+  hypothetical?: boolean;
   onOpen: (r: DialogRequest) => void;
   onBack?: () => void;
+  backLabel?: string;
 }
 
-export function ReviewScreen({ determinations, patient, resources, fhirBase, onOpen, onBack }: Props) {
+export function ReviewScreen({ determinations, letter, hypothetical, onOpen, onBack, backLabel = '← All orders' }: Props) {
   const [preview, setPreview] = useState(false);
   const first = determinations[0]!;
   const timeline = useMemo(
     () =>
-      buildTimeline(getLibrary(), resources, {
+      buildTimeline(getLibrary(), letter.resources, {
         reference: first.order.reference,
         authoredOn: first.order.authoredOn ?? first.asOf,
-        label: `${first.order.code.code} ${first.order.code.display ?? ''}`.trim(),
+        label: `${hypothetical ? 'Hypothetical: ' : ''}${orderInWords(first.order)}`,
       }),
-    [resources, first],
+    [letter.resources, first, hypothetical],
   );
   return (
     <>
@@ -43,10 +46,13 @@ export function ReviewScreen({ determinations, patient, resources, fhirBase, onO
         <nav className="toolbar" aria-label="Review actions">
           {onBack && (
             <button type="button" onClick={onBack}>
-              ← All orders
+              {backLabel}
             </button>
           )}
-          <h1 className="toolbar-title">Determination for {first.order.reference}</h1>
+          <h1 className="toolbar-title">
+            {hypothetical ? 'Hypothetical evaluation of ' : 'Determination for '}
+            {orderInWords(first.order)}
+          </h1>
           <button type="button" onClick={() => setPreview((p) => !p)} aria-expanded={preview} aria-controls="letter">
             {preview ? 'Hide letter' : 'Preview letter'}
           </button>
@@ -54,6 +60,12 @@ export function ReviewScreen({ determinations, patient, resources, fhirBase, onO
             Print letter
           </button>
         </nav>
+        {hypothetical && (
+          <p className="hypothetical-banner" role="note">
+            <strong>Hypothetical.</strong> The record has no such order: this is how the record fares against a draft order built in this browser. Nothing
+            was written to the EHR and no order was placed.
+          </p>
+        )}
         {determinations.map((d) => (
           <div key={d.order.ruleKey} className="determination">
             <OutcomeBanner d={d} />
@@ -67,7 +79,7 @@ export function ReviewScreen({ determinations, patient, resources, fhirBase, onO
         ))}
       </main>
       <div id="letter" className={`letter-wrap ${preview ? 'preview' : ''}`}>
-        <DeterminationLetter determinations={determinations} patient={patient} fhirBase={fhirBase} />
+        <DeterminationLetter determinations={determinations} hypothetical={hypothetical} {...letter} />
       </div>
     </>
   );

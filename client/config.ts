@@ -1,7 +1,10 @@
-// The SMART app's configuration: client id, scopes and PKCE mode. One build works against any EHR:
+// The SMART app's configuration: client id, scopes, PKCE mode, and the determination letter's
+// letterhead (only ever from the server: it is the deployment's, not the build's). One build works against any EHR:
 // values come from, in rising precedence, the defaults below, the build (VITE_SMART_CLIENT_ID,
 // VITE_SMART_SCOPE), the server (/app-config.js sets window.SMART_APP_CONFIG) and the launch URL's
 // query (?client_id=…&scope=…), which a launcher registration can carry.
+
+import type { LetterConfig } from '../common/letter-config';
 
 export type PkceMode = 'ifSupported' | 'required' | 'disabled' | 'unsafeV1';
 
@@ -12,6 +15,8 @@ export interface AppConfig {
   pkceMode: PkceMode;
   /** Where the authorization server sends the browser back: the app, relative to the launch page. */
   redirectPath: string;
+  /** Letterhead, reviewer and appeal text (config/letter.json on the server); absent when the app is served elsewhere. */
+  letter?: LetterConfig;
 }
 
 declare global {
@@ -29,6 +34,9 @@ export const OPTIONAL_TYPES = [
   'MedicationStatement',
   'Encounter',
   'DiagnosticReport',
+  // The ordering practitioner (the letter's addressee) and the signed-in reviewer (fhirUser).
+  'Practitioner',
+  'PractitionerRole',
   // Documentation answers (Da Vinci DTR): read as evidence, and an unfinished one is resumed.
   'QuestionnaireResponse',
 ] as const;
@@ -69,5 +77,6 @@ export function readConfig(search: string = window.location.search): AppConfig {
     scope: pick(query.get('scope'), fromWindow.scope, env.VITE_SMART_SCOPE) ?? DEFAULTS.scope,
     pkceMode: pkce && PKCE_MODES.includes(pkce) ? pkce : DEFAULTS.pkceMode,
     redirectPath: pick(fromWindow.redirectPath) ?? DEFAULTS.redirectPath,
+    ...(fromWindow.letter ? { letter: fromWindow.letter } : {}),
   };
 }

@@ -9,7 +9,6 @@ export const ERROR_KINDS = [
   'scopes',
   'no-patient',
   'fhir',
-  'no-data',
   'engine',
   'unexpected',
 ] as const;

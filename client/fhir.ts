@@ -3,7 +3,9 @@
 //                  FHIR.oauth2.authorize (EHR launch with `launch`+`iss`, standalone with `iss` only)
 //   connect()      on /app/: FHIR.oauth2.ready, then the launch context (patient, appContext, fhirContext)
 //   loadRecord()   every page of every search the determination needs, for the launch patient, kept
-//                  to that patient's own resources (client/own-record.ts)
+//                  to that patient's own resources (client/own-record.ts), with the payers and the
+//                  practitioners who ordered (the letter's addressees)
+//   readUser()     the signed-in user (fhirUser), who signs the letter
 // Errors leave as AppErrors (client/errors.ts).
 import type { fhir4 } from './fhir-types';
 import FHIR from 'fhirclient';
@@ -217,11 +219,55 @@ export async function loadRecord(session: SmartSession, onProgress?: (done: numb
     if (org?.resourceType === 'Organization') resources.push(org);
     else warnings.push(`${ref}: the payer organisation could not be read; the payer is taken from Coverage.payor.display.`);
   }
+  resources.push(...(await orderingPractitioners(session, resources, warnings)));
   const own = ownRecord(patientId, resources);
   warnings.push(...own.warnings);
   for (const type of Object.keys(counts)) counts[type] = own.resources.filter((r) => r.resourceType === type).length;
   counts.Organization = own.resources.filter((r) => r.resourceType === 'Organization').length;
   return { patient, resources: own.resources, warnings, counts };
+}
+
+/** The most practitioners read for letters: orders name one requester each, and a record has a few orders. */
+const MAX_REQUESTERS = 20;
+const PERSON = /^(Practitioner|PractitionerRole)\/[A-Za-z0-9\-.]{1,64}$/;
+
+/** The orders' requesters (Practitioner, or PractitionerRole and its Practitioner), to address the letter; reads that fail only warn. */
+async function orderingPractitioners(session: SmartSession, resources: Resource[], warnings: string[]): Promise<Resource[]> {
+  const refs = new Set(
+    resources
+      .filter((r): r is fhir4.ServiceRequest | fhir4.MedicationRequest => r.resourceType === 'ServiceRequest' || r.resourceType === 'MedicationRequest')
+      .map((r) => r.requester?.reference)
+      .filter((ref): ref is string => !!ref && PERSON.test(ref)),
+  );
+  if (refs.size === 0) return [];
+  const granted = (ref: string) => missingReads(session.grantedScope, [ref.split('/')[0]!]).length === 0;
+  if (![...refs].some(granted)) {
+    warnings.push('Practitioner: not granted by the EHR, so the letter is addressed to the ordering practitioner without a name.');
+    return [];
+  }
+  const read = async (ref: string) => session.client.request<Resource>(ref).then((r) => (r?.resourceType === ref.split('/')[0] ? r : undefined), () => undefined);
+  const found: Resource[] = [];
+  for (const ref of [...refs].filter(granted).slice(0, MAX_REQUESTERS)) {
+    const person = await read(ref);
+    if (!person) {
+      warnings.push(`${ref}: the ordering practitioner could not be read; the letter is addressed without a name.`);
+      continue;
+    }
+    found.push(person);
+    const practitioner = person.resourceType === 'PractitionerRole' ? (person as fhir4.PractitionerRole).practitioner?.reference : undefined;
+    const behind = practitioner && PERSON.test(practitioner) && granted(practitioner) ? await read(practitioner) : undefined;
+    if (behind) found.push(behind);
+  }
+  return found;
+}
+
+/** The signed-in user (the token's fhirUser) when it is a practitioner the server lets the app read; undefined otherwise. */
+export async function readUser(session: SmartSession): Promise<fhir4.Practitioner | fhir4.PractitionerRole | undefined> {
+  const ref = session.fhirUser?.replace(/^.*?\b((?:Practitioner|PractitionerRole)\/[^/]+)$/, '$1');
+  if (!ref || !PERSON.test(ref)) return undefined;
+  if (missingReads(session.grantedScope, [ref.split('/')[0]!]).length > 0) return undefined;
+  const user = await session.client.request<Resource>(ref).catch(() => undefined);
+  return user?.resourceType === 'Practitioner' || user?.resourceType === 'PractitionerRole' ? (user as fhir4.Practitioner | fhir4.PractitionerRole) : undefined;
 }
 
 /** Reads one resource for the evidence dialog when it is not already in the loaded record. */

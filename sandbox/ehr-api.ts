@@ -1,25 +1,35 @@
-// The server half of the page that plays the EHR (/ehr): it does what an EHR does around CDS Hooks and
-// SMART, with the sandbox's own credentials. "Sign" sends a real order-sign request to this process's
-// CDS service with prefetch omitted, so the service fetches from the sandbox FHIR server using a
-// sandbox-issued fhirAuthorization token; "launch" registers an EHR launch context (patient, appContext)
-// and returns the opaque `launch` value the app's launch URL receives. The access token never goes
-// back to the browser.
+// The server half of the page that plays the EHR (/ehr), a test bench for the service and the app: it
+// does what an EHR does around CDS Hooks and SMART, with the sandbox's own credentials.
+//   GET  /ehr/api/config              patients, payers, states, and where the service and app are
+//   POST /ehr/api/sign                order-sign for one or several draft orders (sandbox/ehr-hooks.ts)
+//   POST /ehr/api/replay              an edited hook request sent again, with a fresh JWT and token
+//   POST /ehr/api/feedback            accept or override a card: a real feedback POST to the service
+//   GET  /ehr/api/feedback?card=…     what the feedback store holds for those cards (sandbox only)
+//   GET  /ehr/api/coverage?patientId  the patient's payer, member id and state, read from FHIR
+//   POST /ehr/api/coverage            switch payer, plan, member id or state (sandbox/ehr-coverage.ts)
+//   POST /ehr/api/coverage/restore    put the patient's record back as loaded
+//   POST /ehr/api/launch              register an EHR launch context; returns the opaque `launch`
+// Every /ehr/api call needs the page's own session cookie. Access tokens never go back to the browser.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { SmartAuth } from './auth';
 import type { PickablePatient } from './consent-page';
 import { authErrorPage } from './consent-page';
+import { BenchInputError, createHookCalls } from './ehr-hooks';
+
+export { CDS_SCOPE } from './ehr-hooks';
+import { createCoverageSwitch, type CoverageChange } from './ehr-coverage';
 import { pageHeaders } from '../common/pages';
 
 export const CDS_SERVICE_ID = 'sij-medical-necessity';
 export const EHR_USER = 'Practitioner/sandbox-practitioner';
-/** What the CDS service may read with the token the EHR hands it. */
-export const CDS_SCOPE =
-  'patient/Patient.rs patient/Coverage.rs patient/Organization.rs patient/Condition.rs patient/Procedure.rs patient/ServiceRequest.rs ' +
-  'patient/Observation.rs patient/MedicationRequest.rs patient/MedicationStatement.rs patient/Encounter.rs patient/DiagnosticReport.rs ' +
-  'patient/ImagingStudy.rs patient/Location.rs patient/Practitioner.rs patient/QuestionnaireResponse.rs';
+
+/** The feedback store's read side, as the bench shows it (cds-hooks/feedback-store.ts). */
+export interface FeedbackReader {
+  feedbackFor(cardUuid: string): Promise<readonly { card: string; outcome: string; issued?: unknown }[]>;
+}
 
 export interface EhrOptions {
   publicBaseUrl: string;
@@ -32,7 +42,12 @@ export interface EhrOptions {
   appLaunchUrl?: string;
   /** dist/client, where Vite put sandbox/ehr/index.html. */
   distDir: string;
+  /** Where the bench reads stored feedback back from; without it the feedback view is off. */
+  feedback?: FeedbackReader;
 }
+
+/** The most cards one feedback view asks about. */
+const MAX_CARDS = 50;
 
 function badRequest(res: Response, text: string): void {
   res.status(400).json({ error: 'invalid_request', error_description: text });
@@ -72,59 +87,96 @@ export function ehrRouter(opts: EhrOptions): express.Router {
     next();
   });
 
+  const isPatient = (id: string) => opts.patients().some((p) => p.id === id);
+  const hooks = createHookCalls({ auth: opts.auth, fhirBase: opts.fhirBase, cdsServiceUrl, user: EHR_USER, isPatient });
+  const coverage = createCoverageSwitch({ auth: opts.auth, fhirBase: opts.fhirBase, isPatient });
+  /** Bad input is a 400 with the reason; anything else is the error handler's (a 500 with no detail). */
+  const handled =
+    (fn: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      fn(req, res).catch((err: unknown) => (err instanceof BenchInputError ? badRequest(res, err.message) : next(err)));
+    };
+
   router.get('/ehr/api/config', (_req, res) => {
-    res.json({ fhirBase: opts.fhirBase, cdsServiceUrl, appLaunchUrl, user: EHR_USER, patients: opts.patients() });
+    res.json({
+      fhirBase: opts.fhirBase,
+      cdsServiceUrl,
+      appLaunchUrl,
+      user: EHR_USER,
+      patients: opts.patients(),
+      payers: coverage.payers,
+      states: coverage.states,
+      feedbackView: !!opts.feedback,
+    });
   });
 
-  router.post('/ehr/api/sign', express.json({ limit: '2mb' }), async (req, res) => {
-    const { patientId, order } = (req.body ?? {}) as { patientId?: string; order?: { resourceType?: string; id?: string } };
-    if (typeof patientId !== 'string' || !opts.patients().some((p) => p.id === patientId) || !order || (order.resourceType !== 'ServiceRequest' && order.resourceType !== 'MedicationRequest')) {
-      return badRequest(res, 'Send { patientId, order } where order is the draft ServiceRequest or MedicationRequest.');
-    }
-    const token = await opts.auth.issueToken({ clientId: 'sandbox-ehr-cds-client', scope: CDS_SCOPE, patient: patientId });
-    const hookRequest = {
-      hook: 'order-sign',
-      hookInstance: randomUUID(),
-      fhirServer: opts.fhirBase,
-      fhirAuthorization: {
-        access_token: token.access_token,
-        token_type: 'Bearer',
-        expires_in: token.expires_in,
-        scope: token.scope,
-        subject: 'sij-cds-service',
-        patient: patientId,
-      },
-      context: {
-        userId: EHR_USER,
-        patientId,
-        draftOrders: { resourceType: 'Bundle', type: 'collection', entry: [{ resource: order }] },
-      },
-    };
-    const shown = { ...hookRequest, fhirAuthorization: { ...hookRequest.fhirAuthorization, access_token: '(redacted)' } };
-    try {
-      const started = Date.now();
-      const response = await fetch(cdsServiceUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          authorization: `Bearer ${await opts.auth.signCdsClientJwt(cdsServiceUrl)}`,
-        },
-        body: JSON.stringify(hookRequest),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        /* keep the text: the page shows it */
-      }
-      res.json({ request: shown, status: response.status, ms: Date.now() - started, response: body });
-    } catch (err) {
-      res.status(502).json({ request: shown, status: 0, error: `The CDS service at ${cdsServiceUrl} did not answer: ${(err as Error).message}` });
-    }
-  });
+  router.post(
+    '/ehr/api/sign',
+    express.json({ limit: '2mb' }),
+    handled(async (req, res) => {
+      const { patientId, order, orders } = (req.body ?? {}) as { patientId?: unknown; order?: unknown; orders?: unknown };
+      if (typeof patientId !== 'string') throw new BenchInputError('Send { patientId, orders: [...] } with the draft ServiceRequests or MedicationRequests to sign.');
+      const call = await hooks.sign(patientId, orders ?? (order ? [order] : undefined));
+      res.status(call.status === 0 ? 502 : 200).json(call);
+    }),
+  );
+
+  router.post(
+    '/ehr/api/replay',
+    express.json({ limit: '5mb' }),
+    handled(async (req, res) => {
+      const call = await hooks.replay((req.body ?? {}).request);
+      res.status(call.status === 0 ? 502 : 200).json(call);
+    }),
+  );
+
+  router.post(
+    '/ehr/api/feedback',
+    express.json({ limit: '1mb' }),
+    handled(async (req, res) => {
+      res.json(await hooks.feedback(req.body));
+    }),
+  );
+
+  router.get(
+    '/ehr/api/feedback',
+    handled(async (req, res) => {
+      if (!opts.feedback) throw new BenchInputError('This sandbox has no feedback store to read.');
+      const cards = ([] as unknown[]).concat(req.query.card ?? []).filter((c): c is string => typeof c === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(c));
+      if (cards.length === 0 || cards.length > MAX_CARDS) throw new BenchInputError(`Ask for 1 to ${MAX_CARDS} cards: ?card=<uuid>&card=<uuid>.`);
+      const entries = (await Promise.all(cards.map((c) => opts.feedback!.feedbackFor(c)))).flat();
+      // What the clinician did, and which card; the stored determination stays in the store.
+      res.json({ entries: entries.map(({ issued: _issued, ...e }) => e) });
+    }),
+  );
+
+  router.get(
+    '/ehr/api/coverage',
+    handled(async (req, res) => {
+      const patientId = typeof req.query.patientId === 'string' ? req.query.patientId : '';
+      if (!isPatient(patientId)) throw new BenchInputError('Unknown patientId.');
+      res.json(await coverage.summary(patientId));
+    }),
+  );
+
+  router.post(
+    '/ehr/api/coverage',
+    express.json(),
+    handled(async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const pick = (k: string) => (typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined);
+      res.json(await coverage.change({ patientId: pick('patientId') ?? '', payer: pick('payer') as CoverageChange['payer'], memberId: pick('memberId'), state: pick('state') }));
+    }),
+  );
+
+  router.post(
+    '/ehr/api/coverage/restore',
+    express.json(),
+    handled(async (req, res) => {
+      const patientId = (req.body ?? {}).patientId;
+      res.json(await coverage.restore(typeof patientId === 'string' ? patientId : ''));
+    }),
+  );
 
   router.post('/ehr/api/launch', express.json(), (req, res) => {
     const { patientId, appContext, fhirContext } = (req.body ?? {}) as {
@@ -132,7 +184,7 @@ export function ehrRouter(opts: EhrOptions): express.Router {
       appContext?: unknown;
       fhirContext?: { reference: string }[];
     };
-    if (!patientId || !opts.patients().some((p) => p.id === patientId)) return badRequest(res, 'Unknown patientId.');
+    if (!patientId || !isPatient(patientId)) return badRequest(res, 'Unknown patientId.');
     const context = appContext === undefined || typeof appContext === 'string' ? appContext : JSON.stringify(appContext);
     const launch = opts.auth.createLaunch({ patient: patientId, appContext: context, fhirContext, user: EHR_USER });
     res.json({ launch, iss: opts.fhirBase });

@@ -3,6 +3,7 @@
 // through a dynamic import, so production mode (SANDBOX=off) never loads any sandbox code.
 import type { RequestHandler } from 'express';
 import { createSandbox, type Sandbox } from './index';
+import type { FeedbackReader } from './ehr-api';
 
 export interface EmbedOptions {
   publicBaseUrl: string;
@@ -12,6 +13,8 @@ export interface EmbedOptions {
   distDir?: string;
   /** The SMART app's client id, registered with the sandbox's authorization server. */
   appClientId?: string;
+  /** The service's feedback store, for the EHR page's view of stored feedback. */
+  feedback?: FeedbackReader;
 }
 
 export interface Embedded {

@@ -8,7 +8,7 @@
 import express from 'express';
 import { createFhirStore, type FhirStore } from './fhir-server';
 import { createSmartAuth, type ClientRegistration, type SmartAuth } from './auth';
-import { ehrRouter } from './ehr-api';
+import { ehrRouter, type FeedbackReader } from './ehr-api';
 import { fhirGuard } from './fhir-guard';
 import { PATIENT_DIRS, sandboxBundles, summarisePatients } from './patients';
 import { DEFAULT_DIST_DIR } from '../common/pages';
@@ -29,6 +29,8 @@ export interface SandboxOptions {
   appClientId?: string;
   /** More registered clients (tests, other apps to try against the sandbox). */
   clients?: ClientRegistration[];
+  /** The service's feedback store, read by the EHR page's feedback view. */
+  feedback?: FeedbackReader;
 }
 
 export interface Sandbox {
@@ -78,6 +80,7 @@ export async function createSandbox(opts: SandboxOptions): Promise<Sandbox> {
       cdsServiceUrl: opts.cdsServiceUrl,
       appLaunchUrl: opts.appLaunchUrl,
       distDir: opts.distDir ?? DEFAULT_DIST_DIR,
+      feedback: opts.feedback,
     }),
   );
   return { router, fhirBase, auth, store, patients, loadErrors };

@@ -1,5 +1,5 @@
 // The composition root: everything one serving process needs, wired once — the policy library and
-// engine (with a worker-thread pool for evaluations under the hook's deadline), the feedback store, the app (service + SMART app hosting + the product's documents) and, only when SANDBOX is on, the
+// engine (with a worker-thread pool for evaluations under the hook's deadline), the feedback store, the app (service + SMART app hosting + the front door and the product's documents) and, only when SANDBOX is on, the
 // embedded sandbox, loaded by dynamic import so production mode loads no sandbox code at all. The
 // sandbox's CDS client issuer is trusted and its FHIR origin allowed only while it runs. main.ts and
 // the browser tests both start exactly this.
@@ -14,7 +14,9 @@ import type { Logger } from '../common/logger';
 import { createApp } from './app';
 import type { Config } from './config';
 import { createEnginePool } from './engine-pool';
-import { loadLibraryFromDisk } from './policy-files';
+import { frontDoor } from './front-door';
+import { loadLibraryFromDisk, REPO_ROOT } from './policy-files';
+import { readmeRouter } from './readme';
 import { serveClient } from './serve-client';
 import { serveDocs } from './serve-docs';
 
@@ -59,6 +61,7 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
       tokenLifetimeSeconds: opts.tokenLifetimeSeconds,
       patientDirs: opts.patientDirs,
       appClientId: config.smartClient.clientId,
+      feedback: feedbackStore,
     });
     effective = {
       ...config,
@@ -68,7 +71,7 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
     sandboxRouter = embedded.router;
     sandbox = { fhirBase: embedded.sandbox.fhirBase, loadErrors: embedded.sandbox.loadErrors, auth: embedded.sandbox.auth };
   }
-  const client = serveClient({ distDir: config.clientDistDir, config: config.smartClient });
+  const client = serveClient({ distDir: config.clientDistDir, config: { ...config.smartClient, letter: config.letter } });
   const docs = serveDocs();
   const app = createApp(effective, {
     engine,
@@ -76,6 +79,8 @@ export async function compose(config: Config, logger: Logger, opts: ComposeOptio
     logger,
     mount: (a) => {
       a.use(dtr);
+      a.use(frontDoor({ publicBaseUrl: config.publicBaseUrl, sandbox: config.sandbox }));
+      a.use(readmeRouter(REPO_ROOT));
       if (sandboxRouter) a.use(sandboxRouter);
       a.use(client);
       a.use(docs);

@@ -1,7 +1,10 @@
 // Configuration: the environment is parsed once, here, with zod, into a frozen Config that every
 // other module receives as a value (createApp(config, deps)). Nothing else reads process.env.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { letterConfigSchema, type LetterConfig } from '../common/letter-config';
 import { DEFAULT_FETCH_LIMITS, type FetchLimits } from '../cds-hooks/fhir-fetch';
 import type { TrustedIssuer } from '../cds-hooks/jwt';
 
@@ -45,7 +48,11 @@ const envSchema = z.object({
   SMART_CLIENT_ID: z.string().min(1).optional(),
   SMART_SCOPE: z.string().min(1).optional(),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  LETTER_CONFIG: z.string().min(1).optional(),
 });
+
+/** The letterhead, reviewer and appeal text shipped with the product; LETTER_CONFIG names a deployment's own. */
+export const DEFAULT_LETTER_CONFIG = fileURLToPath(new URL('../config/letter.json', import.meta.url));
 
 export interface Config {
   port: number;
@@ -73,6 +80,8 @@ export interface Config {
   /** The embedded sandbox (FHIR server, SMART authorization, EHR page) in this process. */
   sandbox: boolean;
   smartClient: { clientId?: string; scope?: string };
+  /** The determination letter's letterhead, reviewer and appeal paragraphs (served to the app in /app-config.js). */
+  letter: LetterConfig;
   /** Worker processes serving the endpoint: one per core without the sandbox (its state lives in one process). */
   workers: number;
 }
@@ -91,6 +100,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   if (sandbox && (e.WEB_CONCURRENCY ?? 1) > 1) {
     throw new ConfigError('Invalid configuration:\n  WEB_CONCURRENCY: the embedded sandbox keeps its FHIR data and SMART sessions in one process; set SANDBOX=off to run several workers');
   }
+  const letter = readLetterConfig(e.LETTER_CONFIG ?? DEFAULT_LETTER_CONFIG, e.LETTER_CONFIG ? 'LETTER_CONFIG' : 'config/letter.json');
   return Object.freeze({
     port: e.PORT,
     host: e.HOST ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
@@ -108,6 +118,24 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     logLevel: e.LOG_LEVEL,
     sandbox,
     smartClient: { clientId: e.SMART_CLIENT_ID, scope: e.SMART_SCOPE },
+    letter,
     workers: e.WEB_CONCURRENCY ?? (sandbox ? 1 : availableParallelism()),
   });
+}
+
+/** Reads and validates the letter file; a missing file, bad JSON or a wrong field fails start-up, naming the file and field. */
+export function readLetterConfig(file: string, named = file): LetterConfig {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`;
+    throw new ConfigError(`Invalid configuration:\n  ${named}: ${file}: ${why}`);
+  }
+  const parsed = letterConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${named}: ${i.path.join('.') || '(file)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
 }

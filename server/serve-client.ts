@@ -1,15 +1,17 @@
 // Serves the Vite-built SMART app: /launch.html (the SMART launch URL), /app/ (the app itself, the
-// redirect URI) and /app-config.js (runtime configuration: client id and scopes, from the server's
-// config, so one build works against any EHR). Part of the product, not the sandbox: mounted by the
+// redirect URI) and /app-config.js (runtime configuration: client id, scopes and the determination
+// letter's letterhead, from the server's config, so one build works against any EHR). Part of the product, not the sandbox: mounted by the
 // composition root (server/compose.ts) whether or not the sandbox is on.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Response } from 'express';
 import { DEFAULT_DIST_DIR, pageHeaders } from '../common/pages';
+import type { LetterConfig } from '../common/letter-config';
 
 export interface ClientConfig {
   clientId?: string;
   scope?: string;
+  letter?: LetterConfig;
 }
 
 const notBuilt = (res: Response) =>

@@ -1,5 +1,6 @@
-// The sandbox EHR page's calls: its own server API (/ehr/api: config, sign, launch) and plain FHIR
-// searches against the sandbox server (anonymous reads are allowed there), following every page.
+// The sandbox EHR page's calls: its own server API (/ehr/api: config, sign, replay, feedback, coverage,
+// launch; sandbox/ehr-api.ts) and plain FHIR searches against the sandbox server (anonymous reads are
+// allowed there), following every page.
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 
 export interface PatientSummary {
@@ -16,6 +17,9 @@ export interface EhrConfig {
   appLaunchUrl: string;
   user: string;
   patients: PatientSummary[];
+  payers: { key: string; name: string; note: string }[];
+  states: string[];
+  feedbackView: boolean;
 }
 
 export interface CdsLink {
@@ -32,8 +36,15 @@ export interface CdsSuggestion {
   actions?: { type: string; description?: string; resource?: Resource; resourceId?: string[] }[];
 }
 
+export interface Coding {
+  system?: string;
+  code?: string;
+  display?: string;
+}
+
 export interface CdsCard {
   uuid?: string;
+  overrideReasons?: Coding[];
   summary: string;
   detail?: string;
   indicator: 'info' | 'warning' | 'critical';
@@ -51,11 +62,39 @@ export interface SignResult {
   error?: string;
 }
 
+/** One entry of a CDS Hooks feedback POST (CDS Hooks 2.0 §Feedback). */
+export interface FeedbackEntry {
+  card: string;
+  outcome: 'accepted' | 'overridden';
+  acceptedSuggestions?: { id: string }[];
+  overrideReason?: { reason?: Coding; userComment?: string };
+  outcomeTimestamp: string;
+}
+
+export interface StoredFeedback extends FeedbackEntry {
+  id: number;
+  serviceId: string;
+  receivedAt: string;
+}
+
+export interface CoverageSummary {
+  patientId: string;
+  payer?: string;
+  planType?: string;
+  memberId?: string;
+  coverage?: string;
+  state?: string;
+  changed: boolean;
+}
+
 async function json<T>(res: Response): Promise<T> {
   const body = (await res.json().catch(() => ({}))) as T & { error_description?: string };
   if (!res.ok && !(body as { request?: unknown }).request) throw new Error(body.error_description ?? `${res.status} ${res.statusText}`);
   return body;
 }
+
+const post = <T>(path: string, body: unknown) =>
+  fetch(`/ehr/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => json<T>(r));
 
 export const getConfig = () => fetch('/ehr/api/config').then((r) => json<EhrConfig>(r));
 
@@ -72,15 +111,24 @@ export async function searchAll<T extends Resource>(url: string): Promise<T[]> {
   return out;
 }
 
-export const sign = (patientId: string, order: Resource) =>
-  fetch('/ehr/api/sign', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ patientId, order }) }).then((r) =>
-    json<SignResult>(r),
-  );
+/** order-sign for one or several draft orders, in one request. */
+export const sign = (patientId: string, orders: Resource[]) => post<SignResult>('sign', { patientId, orders });
 
-export const createLaunch = (patientId: string, appContext?: string) =>
-  fetch('/ehr/api/launch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ patientId, appContext }) }).then((r) =>
-    json<{ launch: string; iss: string }>(r),
-  );
+/** A hook request, as edited on the page, sent again with a fresh JWT (and a fresh token if it keeps fhirAuthorization). */
+export const replay = (request: unknown) => post<SignResult>('replay', { request });
+
+export const sendFeedback = (feedback: FeedbackEntry[]) => post<{ status: number; response: unknown }>('feedback', { feedback });
+
+export const readFeedback = (cards: string[]) =>
+  fetch(`/ehr/api/feedback?${cards.map((c) => `card=${encodeURIComponent(c)}`).join('&')}`).then((r) => json<{ entries: StoredFeedback[] }>(r));
+
+export const readCoverage = (patientId: string) => fetch(`/ehr/api/coverage?patientId=${encodeURIComponent(patientId)}`).then((r) => json<CoverageSummary>(r));
+
+export const changeCoverage = (change: { patientId: string; payer?: string; memberId?: string; state?: string }) => post<CoverageSummary>('coverage', change);
+
+export const restoreCoverage = (patientId: string) => post<CoverageSummary>('coverage/restore', { patientId });
+
+export const createLaunch = (patientId: string, appContext?: string) => post<{ launch: string; iss: string }>('launch', { patientId, appContext });
 
 /** The app's launch URL with the SMART EHR-launch parameters added. */
 export function launchUrl(base: string, launch: string, iss: string): string {

@@ -46,11 +46,11 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     await page.waitForURL(/\/app\//, { timeout: 30_000 });
     await page.locator('.outcome').first().waitFor({ timeout: 30_000 });
     expect(new URL(page.url()).searchParams.has('code')).toBe(false); // fhirclient cleaned the redirect
-    await expect(page.locator('.toolbar-title').innerText()).resolves.toContain('ServiceRequest/seed000-order-1');
+    await expect(page.locator('.toolbar-title').innerText()).resolves.toMatch(/Determination for CPT 64772 · Transection or avulsion/);
     await expect(page.locator('.outcome-label').first().innerText()).resolves.toBe('Not medically necessary');
     await expect(page.locator('.patient-name').innerText()).resolves.toContain('Marguerite');
     await expect(page.locator('.policy-title').first().innerText()).resolves.toMatch(/Aetna Clinical Policy Bulletin 0016/);
-    await expect(page.locator('.policy-why').first().innerText()).resolves.toMatch(/Coverage\/seed000-coverage/);
+    await expect(page.locator('.policy-why').first().innerText()).resolves.toMatch(/Aetna · commercial plan · member id AET-SYN-000001/);
     expect(await page.locator('.criterion').count()).toBeGreaterThan(0);
     expect(await page.locator('.status-chip').count()).toBeGreaterThan(0);
     // Seed 000's reasons: lumbar-only diagnosis, RFA skipped, pain generators not differentiated.
@@ -58,6 +58,17 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     expect(reasons).toMatch(/lumbar/i);
     expect(reasons).toMatch(/radiofrequency ablation/i);
     await expect(page.locator('.timeline-svg').count()).resolves.toBe(1);
+    // Evidence shows the sentence a value was read from, not the code's display cut short.
+    await expect(page.locator('.ev-quote').allInnerTexts()).resolves.toContainEqual(expect.stringMatching(/80-90% relief of index pain for the duration of the anaesthetic/));
+    // Plain labels: no rule keys, no double negatives, and "met" never beside "no entry speaks to this".
+    const shown = await page.locator('main').innerText();
+    expect(shown).not.toMatch(/\b\d{5}:[a-z]/);
+    expect(shown).not.toMatch(/does not exclude/i);
+    const metWithoutEntry = await page.locator('.criterion.status-good .no-evidence').allInnerTexts();
+    expect(metWithoutEntry.filter((t) => /No entry in the record speaks to this/.test(t))).toEqual([]);
+    // RFA, the usual next step, is one the same engine calls not medically necessary under Aetna: advice, not an order.
+    await expect(page.locator('.next-steps').innerText()).resolves.toMatch(/\(64625\) would itself be not medically necessary under Aetna CPB 0016, so it is advice, not an order to place/);
+    await expect(page.locator('.next-steps').innerText()).resolves.not.toMatch(/Order instead: 64625/);
     await screenshot(page, 'app-review-seed000');
     expect(await seriousViolations(page)).toEqual([]);
   });
@@ -101,7 +112,7 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     await page.emulateMedia({ media: 'print' });
     await expect(page.locator('.letter').isVisible()).resolves.toBe(true);
     await expect(page.locator('main.review').isVisible()).resolves.toBe(false);
-    await expect(page.locator('.letter').innerText()).resolves.toMatch(/Determination letter[\s\S]*Not medically necessary/);
+    await expect(page.locator('.letter').innerText()).resolves.toMatch(/Medical-necessity determination[\s\S]*Decision: Not medically necessary under Aetna CPB 0016/);
     await screenshot(page, 'app-letter-print');
     await page.emulateMedia({ media: 'screen' });
   });
@@ -112,8 +123,10 @@ describe('sandbox EHR → order-sign → card → SMART app', () => {
     expect(await cards.count()).toBe(2);
     await screenshot(page, 'app-order-list');
     expect(await seriousViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: /64999/ }).click();
+    // Each order by what it is, never by its rule key ("64999:neurectomy").
+    await expect(cards.allInnerTexts()).resolves.not.toContainEqual(expect.stringMatching(/\d{5}:[a-z]/));
+    await page.getByRole('button', { name: /64999 · unlisted nervous-system procedure read as an endoscopic neurectomy/ }).click();
     await page.locator('.outcome').first().waitFor();
-    await expect(page.locator('.toolbar-title').innerText()).resolves.toContain('seed000');
+    await expect(page.locator('.toolbar-title').innerText()).resolves.toMatch(/Determination for CPT 64999 · unlisted nervous-system procedure read as an endoscopic neurectomy/);
   });
 });

@@ -37,21 +37,24 @@ export async function buildClient(): Promise<string> {
 export interface TestServer {
   base: string;
   composed: Composed;
+  /** The listening server, for tests that watch what arrives at it. */
+  http: http.Server;
   close(): Promise<void>;
 }
 
-/** Exactly what `npm start` composes (server/compose.ts), on 127.0.0.1:0, with the client built into distDir. */
-export async function startServer(opts: { distDir: string; tokenLifetimeSeconds?: number }): Promise<TestServer> {
+/** Exactly what `npm start` composes (server/compose.ts), on 127.0.0.1:0, with the client built into distDir; `env` adds settings (LETTER_CONFIG…). */
+export async function startServer(opts: { distDir: string; tokenLifetimeSeconds?: number; env?: Record<string, string> }): Promise<TestServer> {
   const server = http.createServer({ keepAliveTimeout: 65_000 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'sij-server-'));
-  const config = parseConfig({ PORT: '0', PUBLIC_BASE_URL: base, LOG_LEVEL: 'silent', FEEDBACK_DB_PATH: path.join(tmp, 'feedback.db'), CLIENT_DIST_DIR: opts.distDir });
+  const config = parseConfig({ PORT: '0', PUBLIC_BASE_URL: base, LOG_LEVEL: 'silent', FEEDBACK_DB_PATH: path.join(tmp, 'feedback.db'), CLIENT_DIST_DIR: opts.distDir, ...opts.env });
   const composed = await compose(config, createLogger({ level: 'silent' }), { tokenLifetimeSeconds: opts.tokenLifetimeSeconds });
   server.on('request', composed.app);
   return {
     base,
     composed,
+    http: server,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -59,6 +62,18 @@ export async function startServer(opts: { distDir: string; tokenLifetimeSeconds?
       rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** What the sandbox EHR page does before opening the app: register a launch (with the page's session cookie), then open launch.html. */
+export async function ehrLaunch(page: Page, base: string, patientId: string, appContext?: string): Promise<void> {
+  const cookie = (await fetch(`${base}/ehr`)).headers.get('set-cookie')!.split(';')[0]!;
+  const res = await fetch(`${base}/ehr/api/launch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ patientId, appContext }),
+  });
+  const { launch, iss } = (await res.json()) as { launch: string; iss: string };
+  await page.goto(`${base}/launch.html?launch=${launch}&iss=${encodeURIComponent(iss)}`);
 }
 
 export async function launchBrowser(): Promise<Browser> {

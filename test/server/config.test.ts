@@ -1,5 +1,7 @@
 // Configuration parsed once from the environment.
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os, { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/config';
 
@@ -48,5 +50,31 @@ describe('workers', () => {
   });
   it('refuses several workers with the sandbox on, saying why', () => {
     expect(() => parseConfig({ WEB_CONCURRENCY: '2' })).toThrow(/SANDBOX=off/);
+  });
+});
+
+describe('the letter configuration (LETTER_CONFIG)', () => {
+  const write = (data: unknown) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sij-letter-config-'));
+    const file = path.join(dir, 'letter.json');
+    writeFileSync(file, typeof data === 'string' ? data : JSON.stringify(data));
+    return file;
+  };
+  const good = { organisation: 'Org', address: ['1 Street'], contact: { phone: '555' }, appeal: 'Appeal to {payer}.' };
+
+  it('defaults to config/letter.json, which is valid', () => {
+    expect(parseConfig({}).letter).toMatchObject({ organisation: expect.any(String), address: expect.any(Array), appeal: expect.any(String) });
+  });
+
+  it('reads the file LETTER_CONFIG names', () => {
+    expect(parseConfig({ LETTER_CONFIG: write(good) }).letter).toEqual(good);
+  });
+
+  it('fails fast, naming LETTER_CONFIG and the field, on a missing file, bad JSON or a wrong field', () => {
+    expect(() => parseConfig({ LETTER_CONFIG: '/nonexistent/letter.json' })).toThrow(/LETTER_CONFIG: \/nonexistent\/letter\.json: no such file/);
+    expect(() => parseConfig({ LETTER_CONFIG: write('{ nope') })).toThrow(/LETTER_CONFIG: .*not valid JSON/);
+    expect(() => parseConfig({ LETTER_CONFIG: write({ ...good, address: [] }) })).toThrow(/LETTER_CONFIG: address/);
+    expect(() => parseConfig({ LETTER_CONFIG: write({ ...good, contact: {} }) })).toThrow(/LETTER_CONFIG: contact: give at least one of phone, fax, email, web/);
+    expect(() => parseConfig({ LETTER_CONFIG: write({ ...good, letterhead: 'x' }) })).toThrow(ConfigError);
   });
 });

@@ -78,7 +78,19 @@ describe('SANDBOX=off (production mode)', () => {
       expect(res.status, page).toBe(200);
       expect(await res.text()).toMatch(/<html/i);
     }
-    expect(await (await fetch(`${base}/app-config.js`)).text()).toMatch(/SMART_APP_CONFIG/);
+    // The letterhead is runtime configuration too (config/letter.json unless LETTER_CONFIG names another).
+    expect(await (await fetch(`${base}/app-config.js`)).text()).toMatch(/SMART_APP_CONFIG = \{.*"letter":\{"organisation":"Example Health Partners"/);
+  });
+
+  it('has a front door that links no sandbox: / names the service and the launch URL, and the documents are served', async () => {
+    const home = await fetch(`${base}/`);
+    expect(home.status).toBe(200);
+    const html = await home.text();
+    expect(html).toMatch(/without the sandbox \(production mode\)/);
+    expect(html).toMatch(/cds-services\/sij-medical-necessity/);
+    expect(html).not.toMatch(/href="\/ehr"|\/fhir\/metadata/);
+    expect((await fetch(`${base}/readme`)).status).toBe(200);
+    expect((await fetch(`${base}/favicon.svg`)).status).toBe(200);
   });
 
   it('serves nothing of the sandbox: /fhir, /auth and /ehr are 404', async () => {
