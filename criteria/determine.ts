@@ -183,7 +183,7 @@ function deletedCodeFlags(lib: PolicyLibrary, records: Records): Flag[] {
   const vs = lib.valueSet(lib.reading.deletedCodesValueSet);
   return records.deleted.map(({ rec, coding }) => ({
     id: 'deleted-code',
-    text: `${rec.ref} is coded ${coding.code}${coding.display ? ` (${coding.display})` : ''}, a code deleted from ${vs.title.replace(/^Codes deleted from /i, '')}: it is read as written, but the record should carry a current code.`,
+    text: `${rec.resourceType === 'Condition' ? 'A diagnosis' : 'An entry'} in the record${rec.date ? ` dated ${rec.date}` : ''} is coded ${coding.code}${coding.display ? ` (${coding.display})` : ''}, a code deleted from ${vs.title.replace(/^Codes deleted from /i, '')}: it is read as written, but the record should carry a current code.`,
     evidence: [evidenceOf(rec, 'conditionCode', { note: 'deleted code' })],
     citation: vs.title,
   }));

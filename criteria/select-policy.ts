@@ -115,7 +115,7 @@ function stateOf(lib: PolicyLibrary, records: Records, order: OrderInfo): { stat
   for (const ref of order.locationRefs) {
     const loc = records.byRef.get(localRef(ref, 'Location'));
     const s = loc ? norm(readString('locationState', loc)) : undefined;
-    if (s) return { state: s, from: `the order's location (${ref})` };
+    if (s) return { state: s, from: "the order's location" };
   }
   const addresses = records.patient ? read<{ use?: unknown; state?: unknown; period?: { end?: unknown } }>('patientAddress', records.patient).filter((a) => a && typeof a === 'object') : [];
   const current = addresses.filter((a) => !a.period?.end);
@@ -158,7 +158,7 @@ export function selectPolicy(lib: PolicyLibrary, records: Records, order: OrderI
     const medicare = payers.find((p) => p.kind === 'medicare');
     notes.push(
       medicare
-        ? `Medicare (${refOf(medicare.coverage)}) is primary over the Medicare supplement ${payer.names[0] ?? refOf(payer.coverage)}, which follows Medicare's coverage decision.`
+        ? `Medicare is primary over the Medicare supplement ${payer.names[0] ?? 'plan'}, which follows Medicare's coverage decision.`
         : `${payer.names[0] ?? 'The Coverage'} is a Medicare supplement (Medigap) plan: it follows Medicare's coverage decision, so Medicare's policy governs (the Medicare Coverage itself is not in the record).`,
     );
     if (medicare) payer = medicare;
@@ -191,7 +191,7 @@ export function selectPolicy(lib: PolicyLibrary, records: Records, order: OrderI
       .filter((x) => x.score > 0)
       .sort((a, b) => b.score - a.score || a.p.id.localeCompare(b.p.id))
       .map((x) => x.p);
-    why = `${payerName ?? 'The payer'} coverage (${coverage.reference})`;
+    why = `${payerName ?? "The patient's"} coverage`;
   }
   if (candidates.length === 0) {
     return pathway(`${prefix}The payer${payerName ? ` "${payerName}"` : ''} has no policy in the library: ${PATHWAY_LABEL}.`, base, coverage);

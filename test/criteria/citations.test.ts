@@ -55,6 +55,33 @@ describe('sources a reader can check', () => {
     expect(outputs).toBeGreaterThan(300);
   });
 
+  it('the engine’s words for a reader name no FHIR reference: references stay in the evidence', () => {
+    // A reviewer's letter, a card and the app all show these sentences; "Coverage/seed000-coverage" is an id a
+    // reader cannot look up. The evidence entries beside each sentence carry the reference.
+    const REFERENCE = /\b(?:Coverage|Condition|Procedure|Observation|ServiceRequest|MedicationRequest|MedicationStatement|Location|Organization|Patient|Practitioner|PractitionerRole|DiagnosticReport|Encounter|QuestionnaireResponse)\/[A-Za-z0-9.-]/;
+    const words = (v: unknown, key = ''): string[] => {
+      if (typeof v === 'string') return ['summary', 'reasons', 'reason', 'text', 'missing', 'notes', 'questions', 'title', 'why', 'advice', 'nextStep'].includes(key) ? [v] : [];
+      if (!v || typeof v !== 'object') return [];
+      if (Array.isArray(v)) return v.flatMap((x) => words(x, key));
+      return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => (k === 'evidence' || k === 'reference' ? [] : words(x, k)));
+    };
+    const library = loadLibraryFromDisk();
+    const records = [
+      ...personaNames().map((n) => resourcesOf(loadPersona(n))),
+      ...loadCaseFiles().flatMap(([, cf]) => cf.cases.map((c) => mutate(resourcesOf(loadPersona(c.fixture)), c.mutations))),
+    ];
+    let sentences = 0;
+    for (const r of records) {
+      for (const d of determine(library, r, { today: '2026-12-01' })) {
+        for (const w of words(d)) {
+          sentences++;
+          expect(REFERENCE.exec(w)?.[0], `${d.order.reference}: "${w}"`).toBeUndefined();
+        }
+      }
+    }
+    expect(sentences).toBeGreaterThan(1000);
+  });
+
   it('each policy names its rationale page, which exists and documents every criterion', () => {
     const library = loadLibraryFromDisk();
     for (const p of [...library.policies, library.pathway]) {
