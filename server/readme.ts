@@ -31,7 +31,8 @@ export function slugger(): (text: string) => string {
   };
 }
 
-function render(markdown: string, repoPath: string): { html: string; title: string } {
+/** A repository document as HTML: heading ids, links into docs/ to where they are served, others as text. */
+export function renderDocument(markdown: string, repoPath: string): { html: string; title: string } {
   const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
   const slug = slugger();
   let title = repoPath;
@@ -83,7 +84,7 @@ export function readmeRouter(root: string): express.Router {
   router.get('/readme', pageHeaders, (_req, res, next) => {
     if (!existsSync(file)) return next();
     if (!page) {
-      const { html, title } = render(readFileSync(file, 'utf8'), 'README.md');
+      const { html, title } = renderDocument(readFileSync(file, 'utf8'), 'README.md');
       page = docsPage(title, html);
     }
     res.type('html').set('Cache-Control', 'no-cache').send(page);

@@ -7,12 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import MarkdownIt from 'markdown-it';
 import { pageHeaders } from '../common/pages';
+import { docsPage, renderDocument } from './readme';
 
 export const DOCS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../docs');
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[c]};`);
 
 /** The documents under `dir` (one level of subfolders), keyed by their URL path below /docs/. */
 export function documentPages(dir = DOCS_DIR): Map<string, string> {
@@ -30,19 +28,14 @@ export function documentPages(dir = DOCS_DIR): Map<string, string> {
 
 export function serveDocs(opts: { dir?: string } = {}): express.Router {
   const pages = documentPages(opts.dir);
-  // Our own documents: no raw HTML, links kept, relative .md links resolve under /docs/ as they do on disk.
-  const renderer = new MarkdownIt({ html: false, linkify: false });
+  // Our own documents, rendered as the README is (no raw HTML; heading ids; relative .md links resolve to
+  // where each document is served, as they do on disk), once each, at the first request.
   const rendered = new Map<string, string>();
   const page = (key: string): string => {
     let html = rendered.get(key);
     if (html === undefined) {
-      const source = readFileSync(pages.get(key)!, 'utf8');
-      const title = /^#\s+(.+)$/m.exec(source)?.[1] ?? key;
-      html =
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-        `<title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}` +
-        `table{border-collapse:collapse}td,th{border:1px solid #999;padding:.25rem .5rem;vertical-align:top}code{background:#f2f2f2}</style></head>` +
-        `<body><main>${renderer.render(source)}</main></body></html>`;
+      const doc = renderDocument(readFileSync(pages.get(key)!, 'utf8'), `docs/${key}`);
+      html = docsPage(doc.title, doc.html);
       rendered.set(key, html);
     }
     return html;

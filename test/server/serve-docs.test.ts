@@ -62,7 +62,7 @@ describe('the product\'s documents, served', () => {
         const page = await fetch(url);
         expect(page.status, url).toBe(200);
         expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-        expect(await page.text()).toMatch(/<h1>/);
+        expect(await page.text()).toMatch(/<h1[ >]/);
       }
     }
   }, 60_000);
@@ -84,4 +84,18 @@ describe('the product\'s documents, served', () => {
     expect(pages).toContain('clinical/evidence-pathway.md');
     expect(pages.every((k) => /^([a-z0-9-]+\/)?[A-Za-z0-9-]+\.md$/.test(k))).toBe(true);
   });
+
+  it('every document page has the favicon, heading ids, and links that open: into docs/ and the README, never a 404', async () => {
+    let links = 0;
+    for (const key of documentPages().keys()) {
+      const html = await (await fetch(`${base}/docs/${key}`)).text();
+      expect(html, key).toMatch(/<link rel="icon" href="\/favicon.svg"/);
+      expect(html, key).toMatch(/<h1 id="[a-z0-9-]+">/);
+      for (const [, href] of html.matchAll(/<a href="(\/[^"#]*)/g)) {
+        links++;
+        expect((await fetch(`${base}${href}`)).status, `${key} → ${href}`).toBe(200);
+      }
+    }
+    expect(links).toBeGreaterThan(5);
+  }, 60_000);
 });
