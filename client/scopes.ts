@@ -33,31 +33,29 @@ export function scopesFor(scope: string, opts: { standalone: boolean; v2: boolea
   return opts.v2 ? joined : toV1(joined);
 }
 
-/** Can the granted scope string read (v1 read / v2 r or s) resources of this type? */
-export function canRead(granted: string, type: string): boolean {
+/** Does some clinical scope in `granted` cover `type` with a permission `allows` accepts? */
+function grants(granted: string, type: string, allows: (perm: string) => boolean): boolean {
   return granted
     .split(/\s+/)
     .map((s) => CLINICAL.exec(s))
     .some((m) => {
       if (!m) return false;
       const [, , t, perm = ''] = m;
-      if (t !== '*' && t !== type) return false;
-      return perm === 'read' || perm === '*' || (/^c?r?u?d?s?$/.test(perm) && /[rs]/.test(perm));
+      return (t === '*' || t === type) && allows(perm);
     });
+}
+
+const V2_PERMS = /^c?r?u?d?s?$/;
+
+/** Can the granted scope string read (v1 read / v2 r or s) resources of this type? */
+export function canRead(granted: string, type: string): boolean {
+  return grants(granted, type, (perm) => perm === 'read' || perm === '*' || (V2_PERMS.test(perm) && /[rs]/.test(perm)));
 }
 
 /** Can the granted scope string create (c) or update (u) resources of this type (v1 write, v2 c/u)? */
 export function canWrite(granted: string | undefined, type: string, op: 'c' | 'u'): boolean {
   if (granted === undefined) return true; // a server that does not echo `scope` granted what was asked (RFC 6749 §5.1)
-  return granted
-    .split(/\s+/)
-    .map((s) => CLINICAL.exec(s))
-    .some((m) => {
-      if (!m) return false;
-      const [, , t, perm = ''] = m;
-      if (t !== '*' && t !== type) return false;
-      return perm === 'write' || perm === '*' || (/^c?r?u?d?s?$/.test(perm) && perm.includes(op));
-    });
+  return grants(granted, type, (perm) => perm === 'write' || perm === '*' || (V2_PERMS.test(perm) && perm.includes(op)));
 }
 
 export function missingReads(granted: string | undefined, types: readonly string[]): string[] {

@@ -2,6 +2,11 @@
 // launch; sandbox/ehr-api.ts) and plain FHIR searches against the sandbox server (anonymous reads are
 // allowed there), following every page.
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+// The server's own types (erased at build: the page bundles no server code).
+import type { FeedbackEntry, StoredFeedback } from '../../cds-hooks/feedback-store';
+import type { CoverageSummary } from '../ehr-coverage';
+
+export type { CoverageSummary, FeedbackEntry, StoredFeedback };
 
 export interface PatientSummary {
   id: string;
@@ -60,31 +65,6 @@ export interface SignResult {
   ms?: number;
   response?: { cards?: CdsCard[]; systemActions?: unknown[] } | string;
   error?: string;
-}
-
-/** One entry of a CDS Hooks feedback POST (CDS Hooks 2.0 §Feedback). */
-export interface FeedbackEntry {
-  card: string;
-  outcome: 'accepted' | 'overridden';
-  acceptedSuggestions?: { id: string }[];
-  overrideReason?: { reason?: Coding; userComment?: string };
-  outcomeTimestamp: string;
-}
-
-export interface StoredFeedback extends FeedbackEntry {
-  id: number;
-  serviceId: string;
-  receivedAt: string;
-}
-
-export interface CoverageSummary {
-  patientId: string;
-  payer?: string;
-  planType?: string;
-  memberId?: string;
-  coverage?: string;
-  state?: string;
-  changed: boolean;
 }
 
 async function json<T>(res: Response): Promise<T> {
