@@ -8,17 +8,16 @@ import { badRequest, OperationOutcomeError } from '../common/outcomes';
 /** Far deeper than any FHIR resource a CDS client sends (a contained Bundle of Bundles is ~15). */
 export const MAX_JSON_DEPTH = 64;
 
-/** The deepest array/object nesting in JSON text, stopping as soon as `limit` is passed. */
+/** Whether the array/object nesting of JSON text goes deeper than `limit`, stopping as soon as it does. */
 export function jsonDepthExceeds(buf: Uint8Array, limit: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i];
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+    if (c === 0x22) {
+      // A string, read to its closing quote in a loop of its own (most of a FHIR body is strings); a
+      // backslash escapes the byte after it.
+      for (i++; i < buf.length && buf[i] !== 0x22; i++) if (buf[i] === 0x5c) i++;
+    } else if (c === 0x7b || c === 0x5b) {
       if (++depth > limit) return true;
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
