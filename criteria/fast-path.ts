@@ -24,7 +24,8 @@ const CHOICE_SUFFIX: Record<string, string> = {
 
 const IDENT = /^[A-Za-z][A-Za-z0-9]*$/;
 
-type Step = { kind: 'member'; name: string } | { kind: 'choice'; name: string; suffix: string };
+/** One member step, by the JSON name it reads: a choice element's is its typed name (`valueQuantity` for `value.ofType(Quantity)`). */
+type Step = { key: string };
 
 function parseBranch(branch: string): { type?: string; steps: Step[] } | undefined {
   // Split on dots outside parentheses.
@@ -53,34 +54,37 @@ function parseBranch(branch: string): { type?: string; steps: Step[] } | undefin
     if (of) {
       const suffix = CHOICE_SUFFIX[of[1]!];
       if (!suffix) return undefined;
-      steps.push({ kind: 'choice', name: p, suffix });
+      steps.push({ key: p + suffix });
       i++;
     } else if (next !== undefined && !IDENT.test(next)) {
       return undefined;
-    } else steps.push({ kind: 'member', name: p });
+    } else steps.push({ key: p });
   }
   return { type, steps };
 }
 
 const isEmptyish = (v: unknown) => v === undefined || v === null;
 
+/** Appends the values of `key` in `item` to `out`: an array's elements one by one, nothing for null or absent. */
+function pushValues(item: unknown, key: string, out: unknown[]): void {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return;
+  const v = (item as Record<string, unknown>)[key];
+  if (isEmptyish(v)) return;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!isEmptyish(x)) out.push(x);
+  } else out.push(v);
+}
+
 function walk(resource: unknown, type: string | undefined, steps: Step[]): unknown[] {
   if (!resource || typeof resource !== 'object') return [];
   if (type && (resource as { resourceType?: unknown }).resourceType !== type) return [];
-  let items: unknown[] = [resource];
-  for (const step of steps) {
+  if (steps.length === 0) return [resource];
+  let items: unknown[] = [];
+  pushValues(resource, steps[0]!.key, items);
+  for (let i = 1; i < steps.length && items.length > 0; i++) {
     const next: unknown[] = [];
-    const key = step.kind === 'member' ? step.name : step.name + step.suffix;
-    for (const it of items) {
-      if (!it || typeof it !== 'object' || Array.isArray(it)) continue;
-      const v = (it as Record<string, unknown>)[key];
-      if (isEmptyish(v)) continue;
-      if (Array.isArray(v)) {
-        for (const x of v) if (!isEmptyish(x)) next.push(x);
-      } else next.push(v);
-    }
+    for (const it of items) pushValues(it, steps[i]!.key, next);
     items = next;
-    if (items.length === 0) break;
   }
   return items;
 }
