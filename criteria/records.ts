@@ -140,8 +140,11 @@ const PHASE_DIAGNOSTIC = /\b(?:diagnostic|confirmatory|comparative)\b/i;
 const PHASE_THERAPEUTIC = /\btherapeutic\b/i;
 
 function phaseOf(words: string): ProcedureRec['phaseHint'] {
-  if (affirmed(words, PHASE_DIAGNOSTIC)) return 'diagnostic';
-  if (affirmed(words, PHASE_THERAPEUTIC)) return 'therapeutic';
+  // Most entries name no phase at all: a plain test of the whole text spares reading it sentence by
+  // sentence. (Exact for these patterns: words bounded by \b match in a sentence only where they match
+  // in the text it was cut from.)
+  if (PHASE_DIAGNOSTIC.test(words) && affirmed(words, PHASE_DIAGNOSTIC)) return 'diagnostic';
+  if (PHASE_THERAPEUTIC.test(words) && affirmed(words, PHASE_THERAPEUTIC)) return 'therapeutic';
   return undefined;
 }
 
