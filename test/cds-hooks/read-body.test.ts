@@ -32,9 +32,33 @@ describe('jsonDepthExceeds', () => {
     expect(jsonDepthExceeds(bytes(`{"a":"\\"${'['.repeat(65)}"}`), MAX_JSON_DEPTH)).toBe(false);
   });
 
+  it('reads escaped quotes by the run of backslashes before them', () => {
+    const deep = `${'['.repeat(65)}${']'.repeat(65)}`;
+    // An odd run escapes the quote, so the string goes on over the brackets; an even run does not.
+    expect(jsonDepthExceeds(bytes(`["\\\\\\"${deep}"]`), MAX_JSON_DEPTH)).toBe(false);
+    expect(jsonDepthExceeds(bytes(`["\\\\\\\\",${deep}]`), MAX_JSON_DEPTH)).toBe(true);
+    expect(jsonDepthExceeds(bytes(`["a\\"b\\"c",${deep}]`), MAX_JSON_DEPTH)).toBe(true);
+    expect(jsonDepthExceeds(bytes(`["\\"`), 0)).toBe(true);
+    expect(jsonDepthExceeds(bytes(`"\\"${'['.repeat(2)}`), 1)).toBe(false);
+    expect(jsonDepthExceeds(bytes(`"\\\\"${'['.repeat(2)}`), 1)).toBe(true);
+    // Runs of spaces of every length, up to the last bytes of the body.
+    for (let n = 0; n < 12; n++) {
+      expect(jsonDepthExceeds(bytes(`${' '.repeat(n)}[${' '.repeat(n)}[${' '.repeat(n)}`), 1)).toBe(true);
+      expect(jsonDepthExceeds(bytes(`${' '.repeat(n)}[${' '.repeat(n)}]${' '.repeat(n)}[`), 1)).toBe(false);
+    }
+  });
+
+  it('reads a Buffer that starts part-way into its memory as it reads a copy', () => {
+    const text = `  "x\\" [ "[" [    ] ]`;
+    const pooled = Buffer.from(`junk${text}junk`).subarray(4, 4 + text.length);
+    expect(pooled.byteOffset).toBeGreaterThan(0);
+    for (const limit of [0, 1, 2, 3]) expect(jsonDepthExceeds(pooled, limit)).toBe(depthExceedsByteByByte(bytes(text), limit));
+  });
+
   it('agrees with a byte-by-byte reading on any bytes: quotes, backslashes and brackets anywhere, unterminated strings', () => {
     const piece = fc.oneof(
       { weight: 6, arbitrary: fc.constantFrom('"', '\\', '{', '[', '}', ']', '\\"', '\\\\', '"\\', ':', ',', ' ', '\n') },
+      { weight: 2, arbitrary: fc.constantFrom('\\\\\\"', '\\\\\\\\"', '  ', '    ', '       ', '\n        ', ' \\ ') },
       { weight: 2, arbitrary: fc.constantFrom('[[[[[[[[', ']]]]]]]]', '{"a":', '"text"', 'é', '\u{1F600}') },
       { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
     );
