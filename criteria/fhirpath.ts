@@ -171,7 +171,12 @@ export const expr = (name: PathName): string => PATHS[name];
 
 /** Read CodeableConcepts through a path, normalised so malformed input cannot throw downstream. */
 export function readConcepts(name: PathName, resource: unknown): ConceptLike[] {
-  return read(name, resource).map(toConcept).filter((c): c is ConceptLike => c !== undefined);
+  const out: ConceptLike[] = [];
+  for (const v of read(name, resource)) {
+    const c = toConcept(v);
+    if (c !== undefined) out.push(c);
+  }
+  return out;
 }
 
 export function readConcept(name: PathName, resource: unknown): ConceptLike | undefined {

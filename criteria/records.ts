@@ -230,12 +230,23 @@ const PROCEDURE_PATHS: Record<string, [PathName, PathName, PathName | undefined,
 const procedureWords = (r: Record<string, unknown>, codes: ConceptLike[], textPath: PathName | undefined, sites: ConceptLike[]): string =>
   textOf(codes.map(conceptText), textPath ? readStrings(textPath, r) : [], sites.map(conceptText));
 
+/** One concept of all an entry's codes: every coding, and the texts that are set joined by a space (undefined when none is). */
+function mergeConcepts(codes: ConceptLike[]): ConceptLike {
+  const coding: CodingLike[] = [];
+  let text = '';
+  for (const c of codes) {
+    if (c.coding) for (const x of c.coding) coding.push(x);
+    if (c.text) text = text ? `${text} ${c.text}` : c.text;
+  }
+  return { coding, text: text || undefined };
+}
+
 function readProcedureLike(x: Reader, r: Record<string, unknown>, ref: string): void {
   const { lib, out } = x;
   const t = r.resourceType as string;
   const [codePath, datePath, textPath, sitePath] = PROCEDURE_PATHS[t]!;
   const codes = readConcepts(codePath, r);
-  const merged: ConceptLike = { coding: codes.flatMap((c) => c.coding ?? []), text: codes.map((c) => c.text).filter(Boolean).join(' ') || undefined };
+  const merged = mergeConcepts(codes);
   const sites = sitePath ? readConcepts(sitePath, r) : [];
   // The words are read only if the family needs them to decide (most entries are decided by code).
   const family = familyOf(lib, merged, () => procedureWords(r, codes, textPath, sites), sites);
@@ -344,6 +355,9 @@ function observationRec(base: ObservationBase, source: unknown, code: ConceptLik
   };
 }
 
+/** Observation statuses a criterion may rest on (a preliminary result may not). */
+const FINAL_STATUSES = new Set(['final', 'amended', 'corrected']);
+
 function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): void {
   const { lib, out } = x;
   const status = readString('observationStatus', r) ?? 'unknown';
@@ -354,7 +368,7 @@ function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): vo
     date: dateOf(rawDate),
     instant: instantOf(rawDate),
     status,
-    final: ['final', 'amended', 'corrected'].includes(status),
+    final: FINAL_STATUSES.has(status),
     sites: readConcepts('observationBodySite', r),
     partOf: readStrings('observationPartOf', r),
   };
@@ -386,7 +400,8 @@ function readMedication(x: Reader, r: Record<string, unknown>, ref: string): voi
   const [codePath, refPath, statusPath, startPath, endPath] = MEDICATION_PATHS[t];
   const status = readString(statusPath, r);
   if (status && NOT_TAKEN.has(status)) return;
-  if (t === 'MedicationRequest' && ['proposal', 'plan'].includes(String(r.intent))) return;
+  const intent = t === 'MedicationRequest' ? String(r.intent) : undefined;
+  if (intent === 'proposal' || intent === 'plan') return;
   const code = medicationConcept(r, out.byRef, codePath, refPath);
   if (!lib.anyOf(lib.bound.medication).has(code)) return;
   const start = dateOf(readString(startPath, r));

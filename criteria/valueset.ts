@@ -55,10 +55,13 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export function toConcept(value: unknown): ConceptLike | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const v = value as { coding?: unknown; text?: unknown };
-  const raw = Array.isArray(v.coding) ? v.coding : v.coding && typeof v.coding === 'object' ? [v.coding] : [];
-  const coding = raw
-    .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object' && !Array.isArray(c))
-    .map((c) => ({ system: str(c.system), code: typeof c.code === 'number' ? String(c.code) : str(c.code), display: str(c.display) }));
+  const raw: unknown[] = Array.isArray(v.coding) ? v.coding : v.coding && typeof v.coding === 'object' ? [v.coding] : [];
+  const coding: CodingLike[] = [];
+  for (const c of raw) {
+    if (!c || typeof c !== 'object' || Array.isArray(c)) continue;
+    const x = c as Record<string, unknown>;
+    coding.push({ system: str(x.system), code: typeof x.code === 'number' ? String(x.code) : str(x.code), display: str(x.display) });
+  }
   return { coding, text: str(v.text) };
 }
 
