@@ -186,6 +186,7 @@ async function profileProduction(body: string): Promise<ReturnType<typeof profil
 const STAGES: [string, string][] = [
   ['express before the body: CORS, helmet, request log, routing', 'app lib/express.js'],
   ['the body\'s nesting-depth check (`jsonDepthExceeds`)', 'jsonDepthExceeds cds-hooks/read-body.ts'],
+  ['the body decoded to text (body-parser → iconv-lite → StringDecoder)', 'write node:string_decoder'],
   ['`JSON.parse` of the body (body-parser)', 'parse types/json.js'],
   ['request validation (`parseHookRequest`, zod)', 'parseHookRequest cds-hooks/request.ts'],
   ['prefetch flattened and deduplicated (`resolvePrefetch`)', 'resolvePrefetch cds-hooks/resolve-prefetch.ts'],
@@ -195,7 +196,7 @@ const STAGES: [string, string][] = [
   ['cards, brief and coverage information (`respond`)', 'respond cds-hooks/order-sign-service.ts'],
   ['… of which `compact` (no null or empty element)', 'compact cds-hooks/cards.ts'],
   ['issued cards remembered (`recordIssued`, SQLite)', 'recordIssued cds-hooks/feedback-store-sqlite.ts'],
-  ['the response: `res.json` (stringify, ETag, write)', 'json lib/response.js'],
+  ['the response: `sendJsonWithoutEtag` (stringify, write; no ETag)', 'sendJsonWithoutEtag cds-hooks/router.ts'],
   ['the log line (pino)', 'LOG lib/tools.js'],
   ['garbage collection', '(garbage collector)'],
 ];
