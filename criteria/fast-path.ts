@@ -108,3 +108,41 @@ export function compileFastPath(expression: string): Fn | undefined {
     return out;
   };
 }
+
+/** A first-value search's answer: the value found, or undefined for none. */
+type Found = { value: unknown } | undefined;
+
+/** Depth first, in the order walk() lists values: the first value at the end of `steps` from `item` that `wanted` accepts. */
+function firstFrom(item: unknown, steps: Step[], i: number, wanted: (v: unknown) => boolean): Found {
+  if (i === steps.length) return wanted(item) ? { value: item } : undefined;
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return undefined;
+  const v = (item as Record<string, unknown>)[steps[i]!.key];
+  if (isEmptyish(v)) return undefined;
+  if (!Array.isArray(v)) return firstFrom(v, steps, i + 1, wanted);
+  for (const x of v) {
+    if (isEmptyish(x)) continue;
+    const found = firstFrom(x, steps, i + 1, wanted);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The first value of an expression in the subset that `wanted` accepts, found without building the
+ * list of every value: the same value as the first accepted element of compileFastPath's result (a
+ * union's duplicates are only ever later copies of an earlier value, which `wanted` judges alike).
+ * Undefined outside the subset.
+ */
+export function compileFastFirst(expression: string): ((resource: unknown, wanted: (v: unknown) => boolean) => unknown) | undefined {
+  if (compileFastPath(expression) === undefined) return undefined;
+  const branches = expression.split('|').map(parseBranch) as { type?: string; steps: Step[] }[];
+  return (resource, wanted) => {
+    if (!resource || typeof resource !== 'object') return undefined;
+    for (const { type, steps } of branches) {
+      if (type && (resource as { resourceType?: unknown }).resourceType !== type) continue;
+      const found = firstFrom(resource, steps, 0, wanted);
+      if (found) return found.value;
+    }
+    return undefined;
+  };
+}
