@@ -3,10 +3,11 @@
 // peak RSS; then where the time goes, from a CPU profile of the 20k run. The machine's load average
 // is printed beside each run: other work on the machine slows these figures down.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateExport } from '../cli/generate-export';
+import { profileSummary } from './profile';
 import { REPO_ROOT } from '../server/policy-files';
 
 type Log = (s?: string) => void;
@@ -41,39 +42,6 @@ function review(dir: string, extraNodeArgs: string[] = []): Promise<{ table: str
 }
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
-
-/** Self and inclusive time per function over every thread's profile. */
-function profileSummary(dir: string): { busy: number; self: Map<string, number>; incl: Map<string, number> } {
-  const self = new Map<string, number>();
-  const incl = new Map<string, number>();
-  let busy = 0;
-  for (const f of readdirSync(dir)) {
-    const p = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nodes: { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[]; samples: number[]; timeDeltas: number[] };
-    const byId = new Map(p.nodes.map((n) => [n.id, n]));
-    const parent = new Map<number, number>();
-    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-    const name = (id: number) => {
-      const cf = byId.get(id)!.callFrame;
-      return `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}`.trim();
-    };
-    for (let i = 0; i < p.samples.length; i++) {
-      const id = p.samples[i]!;
-      const dt = (p.timeDeltas[i] ?? 0) / 1e6; // µs → s
-      const own = name(id);
-      if (own.startsWith('(idle)')) continue;
-      busy += dt;
-      self.set(own, (self.get(own) ?? 0) + dt);
-      const seen = new Set<string>();
-      for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-        const k = name(cur);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        incl.set(k, (incl.get(k) ?? 0) + dt);
-      }
-    }
-  }
-  return { busy, self, incl };
-}
 
 export async function batchScale(log: Log, verdict: Verdict): Promise<void> {
   log('## Batch review of a Bulk Data export');

@@ -1,7 +1,7 @@
 // npm run bench: measured speed, scale and memory, written to bench/results.md. Every figure is
 // printed against its target. Traffic goes only to servers this script starts on 127.0.0.1.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import { steadyLoad } from './steady-load';
 import { measureSmartLaunch } from './smart-launch';
 import { measureFallbackRead } from './fallback-read';
 import { batchScale } from './batch-scale';
+import { measureService } from './service-load';
 
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 const lines: string[] = [];
@@ -183,16 +184,33 @@ function clientBundle(): void {
   }
 }
 
-/** BENCH_ONLY=batch: run that section alone and put it in place of its old text in results.md. */
-async function onlyBatch(): Promise<void> {
-  await batchScale(log, verdict);
+/** Figures recorded by hand (earlier runs kept for comparison): every run carries this section over as it is. */
+const KEPT_BY_HAND = '## Earlier runs, kept for comparison';
+
+const keptByHand = (results: string): string => {
+  const start = results.indexOf(KEPT_BY_HAND);
+  return start === -1 ? '' : `\n${results.slice(start).trimEnd()}\n`;
+};
+
+/** The sections BENCH_ONLY can name, each run alone and put in place of its old text in results.md. */
+const SECTIONS = {
+  batch: { heading: '## Batch review of a Bulk Data export', run: () => batchScale(log, verdict) },
+  service: { heading: '## The order-sign service under load', run: () => measureService(log, verdict) },
+} as const;
+
+async function onlySection(name: keyof typeof SECTIONS): Promise<void> {
+  const { heading, run } = SECTIONS[name];
+  await run();
   const file = join(REPO_ROOT, 'bench/results.md');
   const old = readFileSync(file, 'utf8');
-  const start = old.indexOf('## Batch review of a Bulk Data export');
+  const start = old.indexOf(heading);
   const end = start === -1 ? -1 : old.indexOf('\n## ', start + 1);
   const section = `${lines.join('\n')}\n`;
-  writeFileSync(file, start === -1 ? `${old}\n${section}` : `${old.slice(0, start)}${section}${end === -1 ? '' : old.slice(end + 1)}`);
-  process.stdout.write('\nwrote the batch section of bench/results.md\n');
+  // A section not there yet goes before the hand-kept one, which stays last.
+  const hand = old.indexOf(KEPT_BY_HAND);
+  const added = hand === -1 ? `${old}\n${section}` : `${old.slice(0, hand)}${section}\n${old.slice(hand)}`;
+  writeFileSync(file, start === -1 ? added : `${old.slice(0, start)}${section}${end === -1 ? '' : old.slice(end + 1)}`);
+  process.stdout.write(`\nwrote the ${name} section of bench/results.md\n`);
 }
 
 async function main(): Promise<void> {
@@ -211,11 +229,15 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+  await measureService(log, verdict);
   await measureFallbackRead(log);
   await measureSmartLaunch(log, verdict);
-  writeFileSync(join(REPO_ROOT, 'bench/results.md'), `${lines.join('\n')}\n`);
+  const file = join(REPO_ROOT, 'bench/results.md');
+  writeFileSync(file, `${lines.join('\n')}\n${keptByHand(existsSync(file) ? readFileSync(file, 'utf8') : '')}`);
   process.stdout.write('\nwrote bench/results.md\n');
 }
 
-if (process.env.BENCH_ONLY === 'batch') await onlyBatch();
-else await main();
+const only = process.env.BENCH_ONLY;
+if (only === undefined) await main();
+else if (only in SECTIONS) await onlySection(only as keyof typeof SECTIONS);
+else throw new Error(`BENCH_ONLY must be one of ${Object.keys(SECTIONS).join(', ')}`);

@@ -96,20 +96,34 @@ const rationaleUrl = (d: Determination, publicBaseUrl: string): string | undefin
  * card and action leaves through here.
  */
 export function compact<T>(value: T): T {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) {
-      const items = v.map(walk).filter((x) => x !== undefined);
-      return items.length ? items : undefined;
+  return (compactValue(value) ?? {}) as T;
+}
+
+/** The value without null and empty strings, and without the arrays and objects that leaves empty; undefined if nothing is left. */
+function compactValue(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const items: unknown[] = [];
+    for (const x of v) {
+      const kept = compactValue(x);
+      if (kept !== undefined) items.push(kept);
     }
-    if (v && typeof v === 'object') {
-      const entries = Object.entries(v as Record<string, unknown>)
-        .map(([k, x]) => [k, walk(x)] as const)
-        .filter(([, x]) => x !== undefined);
-      return entries.length ? Object.fromEntries(entries) : undefined;
+    return items.length ? items : undefined;
+  }
+  if (v && typeof v === 'object') {
+    // Built by assignment: Object.fromEntries made slow dictionary-mode objects, and took most of the
+    // time of building a card.
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(v)) {
+      const kept = compactValue((v as Record<string, unknown>)[k]);
+      if (kept === undefined) continue;
+      out ??= {};
+      // A key named __proto__ (JSON can carry one) is defined, not assigned, so it stays a plain key.
+      if (k === '__proto__') Object.defineProperty(out, k, { value: kept, writable: true, enumerable: true, configurable: true });
+      else out[k] = kept;
     }
-    return v === null || v === '' ? undefined : v;
-  };
-  return (walk(value) ?? {}) as T;
+    return out;
+  }
+  return v === null || v === '' ? undefined : v;
 }
 
 function suggestion(a: Alternative, d: Determination, opts: CardOptions): Suggestion {

@@ -63,7 +63,8 @@ export function createCdsHooksRouter(opts: CdsHooksRouterOptions): express.Route
 
   const send = (res: Response, [outcome, body]: [OperationOutcome, unknown?]) => {
     const status = getStatus(outcome);
-    if (status < 400) res.status(status).json(body ?? {});
+    if (status === 200) sendJsonWithoutEtag(res, body ?? {});
+    else if (status < 400) res.status(status).json(body ?? {});
     else res.status(status).type('application/fhir+json').send(JSON.stringify(outcome));
   };
 
@@ -77,4 +78,18 @@ export function createCdsHooksRouter(opts: CdsHooksRouterOptions): express.Route
     send(res, await handleFeedback((res.locals.service as RegisteredService).definition.id, req.body, opts));
   });
   return router;
+}
+
+/**
+ * What res.json sends for a 200, less the ETag: express hashes every response body (SHA-1) for an
+ * ETag, and the answer to a POST is never cached or revalidated (RFC 9111 §4: a POST response is
+ * reused only with explicit freshness, which these do not carry). Same body (JSON.stringify with
+ * express's default settings), same Content-Type and Content-Length.
+ */
+function sendJsonWithoutEtag(res: Response, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.status(200);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
 }

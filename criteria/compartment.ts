@@ -57,19 +57,33 @@ export function ownersOf(resource: Record<string, unknown>): string[] {
   return owners;
 }
 
-/** `Type/id` keys of every reference inside a resource (any depth, bounded). */
-function referencesIn(value: unknown, out: Set<string>, depth = 0): void {
-  if (depth > 24 || value === null || typeof value !== 'object') return;
+/** The `Type/id` a reference names: relative, absolute or versioned. */
+const REFERENCE_KEY = /([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+
+/**
+ * Adds to `found` every key of `wanted` that a reference inside `value` names (any depth, bounded), and
+ * says when all of them have been found: then nothing more can change which shared resources are kept,
+ * and the rest of the record need not be walked.
+ */
+function findReferences(value: unknown, wanted: ReadonlySet<string>, found: Set<string>, depth = 0): boolean {
+  if (depth > 24 || value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) {
-    for (const v of value) referencesIn(v, out, depth + 1);
-    return;
+    for (const v of value) if (findReferences(v, wanted, found, depth + 1)) return true;
+    return false;
   }
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  const object = value as Record<string, unknown>;
+  for (const k of Object.keys(object)) {
+    const v = object[k];
     if (k === 'reference' && typeof v === 'string') {
-      const m = /([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(v);
-      if (m) out.add(`${m[1]}/${m[2]}`);
-    } else if (typeof v === 'object') referencesIn(v, out, depth + 1);
+      const m = REFERENCE_KEY.exec(v);
+      const key = m ? `${m[1]}/${m[2]}` : undefined;
+      if (key !== undefined && wanted.has(key) && !found.has(key)) {
+        found.add(key);
+        if (found.size === wanted.size) return true;
+      }
+    } else if (typeof v === 'object' && findReferences(v, wanted, found, depth + 1)) return true;
   }
+  return false;
 }
 
 const keyOf = (r: Record<string, unknown>): string => `${String(r.resourceType)}/${String(r.id)}`;
@@ -99,9 +113,11 @@ export function isolatePatient<T>(resources: readonly T[], patientId: string): I
     else counts.foreign++;
   }
   // Shared resources are kept only when referenced, following references from what is kept
-  // (a Location's managing Organization, a PractitionerRole's Practitioner).
+  // (a Location's managing Organization, a PractitionerRole's Practitioner). Only references to the
+  // shared resources at hand are looked for, and only until each has been found.
+  const wanted = new Set(shared.map((s) => keyOf(s as Record<string, unknown>)));
   const referenced = new Set<string>();
-  for (const r of own) referencesIn(r, referenced);
+  if (wanted.size > 0) for (const r of own) if (findReferences(r, wanted, referenced)) break;
   const keptShared: T[] = [];
   let pending = shared;
   for (let grew = true; grew && pending.length > 0; ) {
@@ -110,7 +126,7 @@ export function isolatePatient<T>(resources: readonly T[], patientId: string): I
     for (const s of pending) {
       if (referenced.has(keyOf(s as Record<string, unknown>))) {
         keptShared.push(s);
-        referencesIn(s, referenced);
+        if (referenced.size < wanted.size) findReferences(s, wanted, referenced);
         grew = true;
       } else rest.push(s);
     }

@@ -33,6 +33,8 @@ export interface DateSpan {
   last: string;
 }
 
+const THIRTY_DAYS = new Set([4, 6, 9, 11]);
+
 export function dateSpan(value: unknown): DateSpan | undefined {
   if (typeof value !== 'string') return undefined;
   const m = FHIR_DATE.exec(value.trim());
@@ -48,7 +50,7 @@ export function dateSpan(value: unknown): DateSpan | undefined {
   }
   // A real calendar day (not 2025-02-30), checked without building a Date: this runs for every dated entry.
   const dayNumber = Number(d);
-  const daysInMonth = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  const daysInMonth = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : THIRTY_DAYS.has(month) ? 30 : 31;
   if (dayNumber < 1 || dayNumber > daysInMonth) return undefined;
   const day = `${y}-${mo}-${d}`;
   return { first: day, last: day };

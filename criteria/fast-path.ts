@@ -24,7 +24,8 @@ const CHOICE_SUFFIX: Record<string, string> = {
 
 const IDENT = /^[A-Za-z][A-Za-z0-9]*$/;
 
-type Step = { kind: 'member'; name: string } | { kind: 'choice'; name: string; suffix: string };
+/** One member step, by the JSON name it reads: a choice element's is its typed name (`valueQuantity` for `value.ofType(Quantity)`). */
+type Step = { key: string };
 
 function parseBranch(branch: string): { type?: string; steps: Step[] } | undefined {
   // Split on dots outside parentheses.
@@ -53,34 +54,37 @@ function parseBranch(branch: string): { type?: string; steps: Step[] } | undefin
     if (of) {
       const suffix = CHOICE_SUFFIX[of[1]!];
       if (!suffix) return undefined;
-      steps.push({ kind: 'choice', name: p, suffix });
+      steps.push({ key: p + suffix });
       i++;
     } else if (next !== undefined && !IDENT.test(next)) {
       return undefined;
-    } else steps.push({ kind: 'member', name: p });
+    } else steps.push({ key: p });
   }
   return { type, steps };
 }
 
 const isEmptyish = (v: unknown) => v === undefined || v === null;
 
+/** Appends the values of `key` in `item` to `out`: an array's elements one by one, nothing for null or absent. */
+function pushValues(item: unknown, key: string, out: unknown[]): void {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return;
+  const v = (item as Record<string, unknown>)[key];
+  if (isEmptyish(v)) return;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!isEmptyish(x)) out.push(x);
+  } else out.push(v);
+}
+
 function walk(resource: unknown, type: string | undefined, steps: Step[]): unknown[] {
   if (!resource || typeof resource !== 'object') return [];
   if (type && (resource as { resourceType?: unknown }).resourceType !== type) return [];
-  let items: unknown[] = [resource];
-  for (const step of steps) {
+  if (steps.length === 0) return [resource];
+  let items: unknown[] = [];
+  pushValues(resource, steps[0]!.key, items);
+  for (let i = 1; i < steps.length && items.length > 0; i++) {
     const next: unknown[] = [];
-    const key = step.kind === 'member' ? step.name : step.name + step.suffix;
-    for (const it of items) {
-      if (!it || typeof it !== 'object' || Array.isArray(it)) continue;
-      const v = (it as Record<string, unknown>)[key];
-      if (isEmptyish(v)) continue;
-      if (Array.isArray(v)) {
-        for (const x of v) if (!isEmptyish(x)) next.push(x);
-      } else next.push(v);
-    }
+    for (const it of items) pushValues(it, steps[i]!.key, next);
     items = next;
-    if (items.length === 0) break;
   }
   return items;
 }
@@ -102,5 +106,43 @@ export function compileFastPath(expression: string): Fn | undefined {
     const out: unknown[] = [];
     for (const { type, steps } of compiled) for (const v of walk(r, type, steps)) if (!out.some((o) => same(o, v))) out.push(v);
     return out;
+  };
+}
+
+/** A first-value search's answer: the value found, or undefined for none. */
+type Found = { value: unknown } | undefined;
+
+/** Depth first, in the order walk() lists values: the first value at the end of `steps` from `item` that `wanted` accepts. */
+function firstFrom(item: unknown, steps: Step[], i: number, wanted: (v: unknown) => boolean): Found {
+  if (i === steps.length) return wanted(item) ? { value: item } : undefined;
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return undefined;
+  const v = (item as Record<string, unknown>)[steps[i]!.key];
+  if (isEmptyish(v)) return undefined;
+  if (!Array.isArray(v)) return firstFrom(v, steps, i + 1, wanted);
+  for (const x of v) {
+    if (isEmptyish(x)) continue;
+    const found = firstFrom(x, steps, i + 1, wanted);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The first value of an expression in the subset that `wanted` accepts, found without building the
+ * list of every value: the same value as the first accepted element of compileFastPath's result (a
+ * union's duplicates are only ever later copies of an earlier value, which `wanted` judges alike).
+ * Undefined outside the subset.
+ */
+export function compileFastFirst(expression: string): ((resource: unknown, wanted: (v: unknown) => boolean) => unknown) | undefined {
+  if (compileFastPath(expression) === undefined) return undefined;
+  const branches = expression.split('|').map(parseBranch) as { type?: string; steps: Step[] }[];
+  return (resource, wanted) => {
+    if (!resource || typeof resource !== 'object') return undefined;
+    for (const { type, steps } of branches) {
+      if (type && (resource as { resourceType?: unknown }).resourceType !== type) continue;
+      const found = firstFrom(resource, steps, 0, wanted);
+      if (found) return found.value;
+    }
+    return undefined;
   };
 }

@@ -5,7 +5,7 @@ import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
 import type { ConceptLike } from './model';
 import { toConcept } from './valueset';
-import { compileFastPath } from './fast-path';
+import { compileFastFirst, compileFastPath } from './fast-path';
 
 export const PATHS = {
   conditionCode: 'Condition.code',
@@ -162,8 +162,23 @@ export function read<T = unknown>(name: PathName, resource: unknown): T[] {
   }
 }
 
+/** Each path's first-value search (fast-path.ts), where the path is in the fast subset. */
+const firsts = Object.fromEntries((Object.keys(PATHS) as PathName[]).map((name) => [name, compileFastFirst(PATHS[name])])) as Record<
+  PathName,
+  ((resource: unknown, wanted: (v: unknown) => boolean) => unknown) | undefined
+>;
+const anyValue = () => true;
+const isString = (v: unknown) => typeof v === 'string';
+
+/** The first value of a path: read(name, resource)[0], without the list of the others. */
 export function readFirst<T = unknown>(name: PathName, resource: unknown): T | undefined {
-  return read<T>(name, resource)[0];
+  const first = firsts[name];
+  if (!first) return read<T>(name, resource)[0];
+  try {
+    return first(resource, anyValue) as T | undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The expression behind a path, for the evidence trail. */
@@ -171,7 +186,12 @@ export const expr = (name: PathName): string => PATHS[name];
 
 /** Read CodeableConcepts through a path, normalised so malformed input cannot throw downstream. */
 export function readConcepts(name: PathName, resource: unknown): ConceptLike[] {
-  return read(name, resource).map(toConcept).filter((c): c is ConceptLike => c !== undefined);
+  const out: ConceptLike[] = [];
+  for (const v of read(name, resource)) {
+    const c = toConcept(v);
+    if (c !== undefined) out.push(c);
+  }
+  return out;
 }
 
 export function readConcept(name: PathName, resource: unknown): ConceptLike | undefined {
@@ -183,6 +203,13 @@ export function readStrings(name: PathName, resource: unknown): string[] {
   return read(name, resource).filter((v): v is string => typeof v === 'string');
 }
 
+/** The first string of a path: readStrings(name, resource)[0], without the list of the others. */
 export function readString(name: PathName, resource: unknown): string | undefined {
-  return readStrings(name, resource)[0];
+  const first = firsts[name];
+  if (!first) return readStrings(name, resource)[0];
+  try {
+    return first(resource, isString) as string | undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -116,44 +116,62 @@ function broken(s: string, from: number, to: number, terms: Hit[]): boolean {
     .some((seg) => NEW_FINDING.test(seg.trim()) || seg.trim().split(/\s+/).filter(Boolean).length > 4);
 }
 
+/** A sentence's termination words and pseudo-triggers ("no increase"), which bound and void the other triggers. */
+interface Bounds {
+  terms: Hit[];
+  pseudo: Hit[];
+}
+
+const inPseudo = (h: Hit, bounds: Bounds) => bounds.pseudo.some((p) => h.start >= p.start && h.end <= p.end);
+
+/** The nearest trigger of `re` before `start` whose scope reaches it. */
+const triggerBefore = (re: RegExp, s: string, start: number, bounds: Bounds): Hit | undefined =>
+  hits(re, s)
+    .filter((h) => h.end <= start && !inPseudo(h, bounds) && wordsBetween(s, h.end, start) <= SCOPE_WORDS && !broken(s, h.end, start, bounds.terms))
+    .at(-1);
+
+/** The first trigger of `re` after `end`, within four words. */
+const triggerAfter = (re: RegExp, s: string, end: number, bounds: Bounds): Hit | undefined =>
+  hits(re, s).find((h) => h.start >= end && !inPseudo(h, bounds) && wordsBetween(s, end, h.start) <= 4 && !broken(s, end, h.start, bounds.terms));
+
 /** The context of the words at [start, end) of one lower-cased sentence. */
 function contextAt(s: string, start: number, end: number): { context: MentionContext; trigger?: string } {
-  const terms = hits(RE.termination, s);
-  const pseudo = hits(RE.pseudo, s);
-  const inPseudo = (h: Hit) => pseudo.some((p) => h.start >= p.start && h.end <= p.end);
-  const before = (re: RegExp) =>
-    hits(re, s)
-      .filter((h) => h.end <= start && !inPseudo(h) && wordsBetween(s, h.end, start) <= SCOPE_WORDS && !broken(s, h.end, start, terms))
-      .at(-1);
-  const after = (re: RegExp) =>
-    hits(re, s).find((h) => h.start >= end && !inPseudo(h) && wordsBetween(s, end, h.start) <= 4 && !broken(s, end, h.start, terms));
+  const bounds: Bounds = { terms: hits(RE.termination, s), pseudo: hits(RE.pseudo, s) };
 
   if (NON_PREFIX.test(s.slice(0, start))) return { context: 'negated', trigger: 'non-' };
   // The nearest pre-trigger of any kind decides; post-negation and post-uncertainty come next.
   const candidates: { context: MentionContext; hit: Hit }[] = [];
-  const pre = before(RE.pre);
+  const pre = triggerBefore(RE.pre, s, start, bounds);
   if (pre) candidates.push({ context: 'negated', hit: pre });
-  const unc = before(RE.uncertain);
+  const unc = triggerBefore(RE.uncertain, s, start, bounds);
   if (unc) candidates.push({ context: 'uncertain', hit: unc });
-  const hist = before(RE.historical);
+  const hist = triggerBefore(RE.historical, s, start, bounds);
   if (hist) candidates.push({ context: 'historical', hit: hist });
-  const fam = before(RE.family);
+  const fam = triggerBefore(RE.family, s, start, bounds);
   if (fam) candidates.push({ context: 'family', hit: fam });
-  const hyp = before(RE.hypothetical);
+  const hyp = triggerBefore(RE.hypothetical, s, start, bounds);
   if (hyp) candidates.push({ context: 'hypothetical', hit: hyp });
   const nearest = candidates.sort((a, b) => b.hit.end - a.hit.end || b.hit.phrase.length - a.hit.phrase.length)[0];
   if (nearest) return { context: nearest.context, trigger: nearest.hit.phrase };
-  const post = after(RE.post);
+  const post = triggerAfter(RE.post, s, end, bounds);
   if (post) return { context: 'negated', trigger: post.phrase };
-  const postUnc = after(RE.uncertain);
+  const postUnc = triggerAfter(RE.uncertain, s, end, bounds);
   if (postUnc) return { context: 'uncertain', trigger: postUnc.phrase };
   return { context: 'affirmed' };
+}
+
+const globalPatterns = new WeakMap<RegExp, RegExp>();
+/** `pattern` made global and case-insensitive, once per pattern (the library's patterns are read for every entry). */
+function globalOf(pattern: RegExp): RegExp {
+  let re = globalPatterns.get(pattern);
+  if (!re) globalPatterns.set(pattern, (re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags.replace('i', '') + 'i' : `${pattern.flags.replace('i', '')}gi`)));
+  return re;
 }
 
 /** Every mention of `pattern` in `text`, each with its sentence and context. `pattern` is used case-insensitively. */
 export function mentions(text: string, pattern: RegExp): Mention[] {
   const out: Mention[] = [];
-  const re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags.replace('i', '') + 'i' : `${pattern.flags.replace('i', '')}gi`);
+  const re = globalOf(pattern);
   for (const sentence of sentences(text)) {
     const lower = sentence.text.toLowerCase();
     re.lastIndex = 0;

@@ -143,8 +143,11 @@ const PHASE_DIAGNOSTIC = /\b(?:diagnostic|confirmatory|comparative)\b/i;
 const PHASE_THERAPEUTIC = /\btherapeutic\b/i;
 
 function phaseOf(words: string): ProcedureRec['phaseHint'] {
-  if (affirmed(words, PHASE_DIAGNOSTIC)) return 'diagnostic';
-  if (affirmed(words, PHASE_THERAPEUTIC)) return 'therapeutic';
+  // Most entries name no phase at all: a plain test of the whole text spares reading it sentence by
+  // sentence. (Exact for these patterns: words bounded by \b match in a sentence only where they match
+  // in the text it was cut from.)
+  if (PHASE_DIAGNOSTIC.test(words) && affirmed(words, PHASE_DIAGNOSTIC)) return 'diagnostic';
+  if (PHASE_THERAPEUTIC.test(words) && affirmed(words, PHASE_THERAPEUTIC)) return 'therapeutic';
   return undefined;
 }
 
@@ -177,6 +180,26 @@ function medicationConcept(r: Record<string, unknown>, byRef: Records['byRef'], 
   return med ? readConcept('medicationCode', med) : undefined;
 }
 
+/** A Condition or AllergyIntolerance as a record, read with the given status. */
+function conditionRec(r: Record<string, unknown>, ref: string, code: ConceptLike | undefined, history: boolean, sites: ConceptLike[], status: ConditionStatus): ConditionRec {
+  const allergy = r.resourceType === 'AllergyIntolerance';
+  const onsetRaw = allergy ? readString('allergyDate', r) : readString('conditionOnset', r);
+  const recorded = allergy ? undefined : dateOf(readString('conditionRecorded', r));
+  const onset = dateSpan(onsetRaw);
+  return {
+    ref,
+    resourceType: allergy ? 'AllergyIntolerance' : 'Condition',
+    code,
+    date: onset?.first ?? recorded,
+    text: textOf(conceptText(code), sites.map(conceptText)),
+    status,
+    history,
+    onset,
+    recorded,
+    sites,
+  };
+}
+
 function readCondition(x: Reader, r: Record<string, unknown>, ref: string): void {
   const { lib, out } = x;
   const allergy = r.resourceType === 'AllergyIntolerance';
@@ -185,24 +208,7 @@ function readCondition(x: Reader, r: Record<string, unknown>, ref: string): void
   const deleted = lib.valueSet(lib.reading.deletedCodesValueSet).match(code);
   const sites = allergy ? [] : readConcepts('conditionBodySite', r);
   const bound = lib.anyOf(allergy ? lib.bound.allergy : lib.bound.condition);
-  const rec = (status: ConditionStatus): ConditionRec => {
-    const onsetRaw = allergy ? readString('allergyDate', r) : readString('conditionOnset', r);
-    const recorded = allergy ? undefined : dateOf(readString('conditionRecorded', r));
-    const onset = dateSpan(onsetRaw);
-    return {
-      ref,
-      resourceType: allergy ? 'AllergyIntolerance' : 'Condition',
-      code,
-      date: onset?.first ?? recorded,
-      text: textOf(conceptText(code), sites.map(conceptText)),
-      status,
-      history,
-      onset,
-      recorded,
-      sites,
-    };
-  };
-  if (deleted?.coding) out.deleted.push({ rec: rec('active'), coding: deleted.coding });
+  if (deleted?.coding) out.deleted.push({ rec: conditionRec(r, ref, code, history, sites, 'active'), coding: deleted.coding });
   if (!history && !bound.has(code, { sites })) {
     out.otherConditions++;
     return;
@@ -212,26 +218,43 @@ function readCondition(x: Reader, r: Record<string, unknown>, ref: string): void
   const abated = !allergy && readString('conditionAbatement', r) !== undefined;
   const status = conditionStatus(clinical, verification, abated);
   if (status === 'entered-in-error') return;
-  out.conditions.push(rec(status));
+  out.conditions.push(conditionRec(r, ref, code, history, sites, status));
+}
+
+/** Code, date, text and body-site paths of each procedure-like resource type. */
+const PROCEDURE_PATHS: Record<string, [PathName, PathName, PathName | undefined, PathName | undefined]> = {
+  Procedure: ['procedureCode', 'procedureDate', 'procedureText', 'procedureBodySite'],
+  Encounter: ['encounterType', 'encounterDate', undefined, undefined],
+  DiagnosticReport: ['reportCode', 'reportDate', 'reportText', undefined],
+  ImagingStudy: ['imagingStudyCode', 'imagingStudyDate', 'imagingStudyText', undefined],
+};
+
+/** A procedure-like entry's words: its codes' texts and displays, its text elements, its body sites. */
+const procedureWords = (r: Record<string, unknown>, codes: ConceptLike[], textPath: PathName | undefined, sites: ConceptLike[]): string =>
+  textOf(codes.map(conceptText), textPath ? readStrings(textPath, r) : [], sites.map(conceptText));
+
+/** One concept of all an entry's codes: every coding, and the texts that are set joined by a space (undefined when none is). */
+function mergeConcepts(codes: ConceptLike[]): ConceptLike {
+  const coding: CodingLike[] = [];
+  let text = '';
+  for (const c of codes) {
+    if (c.coding) for (const x of c.coding) coding.push(x);
+    if (c.text) text = text ? `${text} ${c.text}` : c.text;
+  }
+  return { coding, text: text || undefined };
 }
 
 function readProcedureLike(x: Reader, r: Record<string, unknown>, ref: string): void {
   const { lib, out } = x;
   const t = r.resourceType as string;
-  const paths: Record<string, [PathName, PathName, PathName | undefined, PathName | undefined]> = {
-    Procedure: ['procedureCode', 'procedureDate', 'procedureText', 'procedureBodySite'],
-    Encounter: ['encounterType', 'encounterDate', undefined, undefined],
-    DiagnosticReport: ['reportCode', 'reportDate', 'reportText', undefined],
-    ImagingStudy: ['imagingStudyCode', 'imagingStudyDate', 'imagingStudyText', undefined],
-  };
-  const [codePath, datePath, textPath, sitePath] = paths[t]!;
+  const [codePath, datePath, textPath, sitePath] = PROCEDURE_PATHS[t]!;
   const codes = readConcepts(codePath, r);
-  const merged: ConceptLike = { coding: codes.flatMap((c) => c.coding ?? []), text: codes.map((c) => c.text).filter(Boolean).join(' ') || undefined };
+  const merged = mergeConcepts(codes);
   const sites = sitePath ? readConcepts(sitePath, r) : [];
-  let words: string | undefined;
-  const fullText = () => (words ??= textOf(codes.map(conceptText), textPath ? readStrings(textPath, r) : [], sites.map(conceptText)));
-  const family = familyOf(lib, merged, fullText, sites);
+  // The words are read only if the family needs them to decide (most entries are decided by code).
+  const family = familyOf(lib, merged, () => procedureWords(r, codes, textPath, sites), sites);
   if (!family) return;
+  const words = procedureWords(r, codes, textPath, sites);
   const notes = textPath ? textOf(readStrings(textPath, r)) : '';
   const rawDate = readString(datePath, r);
   const status = readString(t === 'Procedure' ? 'procedureStatus' : t === 'Encounter' ? 'encounterStatus' : 'reportStatus', r) ?? (r.status as string | undefined);
@@ -249,12 +272,12 @@ function readProcedureLike(x: Reader, r: Record<string, unknown>, ref: string): 
     date: dateOf(rawDate),
     instant: instantOf(rawDate),
     end,
-    text: fullText(),
+    text: words,
     family,
     completed,
     sites,
-    laterality: lateralityOf(lib, sites, fullText()),
-    phaseHint: phaseOf(fullText()),
+    laterality: lateralityOf(lib, sites, words),
+    phaseHint: phaseOf(words),
     notes,
     path: codePath,
   });
@@ -293,54 +316,74 @@ function readCarePlan(x: Reader, r: Record<string, unknown>, ref: string): void 
   });
 }
 
+/** What the records read from one Observation share, its components' included. */
+interface ObservationBase {
+  ref: string;
+  date?: string;
+  instant?: number;
+  status: string;
+  final: boolean;
+  sites: ConceptLike[];
+  partOf: string[];
+}
+
+/** One record of an Observation: the Observation itself, or one of its components (`source`). */
+function observationRec(base: ObservationBase, source: unknown, code: ConceptLike | undefined, component?: number): ObservationRec {
+  const { value, unit } = numberOf(source);
+  const valueText = textOf(readStrings('observationString', source), component === undefined ? readStrings('observationNote', source) : []) || undefined;
+  const rangeHigh = readFirst<number>('observationRangeHigh', source);
+  const interpretation = readStrings('observationInterpretation', source);
+  // A plain score has no positive or negative reading; only a finding, a test or a flagged result does.
+  const positive =
+    value !== undefined && interpretation.length === 0 && rangeHigh === undefined
+      ? undefined
+      : positiveOf(interpretation, readFirst<boolean>('observationBoolean', source), readConcept('observationConcept', source), valueText ?? '');
+  return {
+    ref: base.ref,
+    resourceType: 'Observation',
+    code,
+    date: base.date,
+    instant: base.instant,
+    text: conceptText(code),
+    status: base.status,
+    final: base.final,
+    value,
+    unit,
+    valueText,
+    positive: positive ?? (value !== undefined && rangeHigh !== undefined ? value > rangeHigh : undefined),
+    sites: base.sites,
+    partOf: base.partOf,
+    ...(component !== undefined ? { component } : {}),
+    ...(typeof rangeHigh === 'number' ? { rangeHigh } : {}),
+  };
+}
+
+/** Observation statuses a criterion may rest on (a preliminary result may not). */
+const FINAL_STATUSES = new Set(['final', 'amended', 'corrected']);
+
 function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): void {
   const { lib, out } = x;
   const status = readString('observationStatus', r) ?? 'unknown';
   if (status === 'entered-in-error' || status === 'cancelled') return;
-  const final = ['final', 'amended', 'corrected'].includes(status);
   const rawDate = readString('observationDate', r);
-  const date = dateOf(rawDate);
-  const instant = instantOf(rawDate);
-  const partOf = readStrings('observationPartOf', r);
-  const sites = readConcepts('observationBodySite', r);
-  const bound = lib.anyOf(lib.bound.observation);
-  const make = (source: unknown, code: ConceptLike | undefined, component?: number): ObservationRec => {
-    const { value, unit } = numberOf(source);
-    const valueText = textOf(readStrings('observationString', source), component === undefined ? readStrings('observationNote', source) : []) || undefined;
-    const rangeHigh = readFirst<number>('observationRangeHigh', source);
-    const interpretation = readStrings('observationInterpretation', source);
-    // A plain score has no positive or negative reading; only a finding, a test or a flagged result does.
-    const positive =
-      value !== undefined && interpretation.length === 0 && rangeHigh === undefined
-        ? undefined
-        : positiveOf(interpretation, readFirst<boolean>('observationBoolean', source), readConcept('observationConcept', source), valueText ?? '');
-    return {
-      ref,
-      resourceType: 'Observation',
-      code,
-      date,
-      instant,
-      text: conceptText(code),
-      status,
-      final,
-      value,
-      unit,
-      valueText,
-      positive: positive ?? (value !== undefined && rangeHigh !== undefined ? value > rangeHigh : undefined),
-      sites,
-      partOf,
-      ...(component !== undefined ? { component } : {}),
-      ...(typeof rangeHigh === 'number' ? { rangeHigh } : {}),
-    };
+  const base: ObservationBase = {
+    ref,
+    date: dateOf(rawDate),
+    instant: instantOf(rawDate),
+    status,
+    final: FINAL_STATUSES.has(status),
+    sites: readConcepts('observationBodySite', r),
+    partOf: readStrings('observationPartOf', r),
   };
+  const bound = lib.anyOf(lib.bound.observation);
   const code = readConcept('observationCode', r);
-  if (bound.has(code)) out.observations.push(make(r, code));
+  if (bound.has(code)) out.observations.push(observationRec(base, r, code));
   // A panel's components are observations of their own (an SIJ exam with one component per manoeuvre).
   read<Record<string, unknown>>('observationComponent', r).forEach((c, i) => {
     if (!c || typeof c !== 'object') return;
     const cc = toConcept(c.code);
     // Components carry their value[x] and interpretation like an Observation does; read them through the same paths.
-    if (cc && bound.has(cc)) out.observations.push(make({ ...c, resourceType: 'Observation' }, cc, i));
+    if (cc && bound.has(cc)) out.observations.push(observationRec(base, { ...c, resourceType: 'Observation' }, cc, i));
   });
 }
 
@@ -360,7 +403,8 @@ function readMedication(x: Reader, r: Record<string, unknown>, ref: string): voi
   const [codePath, refPath, statusPath, startPath, endPath] = MEDICATION_PATHS[t];
   const status = readString(statusPath, r);
   if (status && NOT_TAKEN.has(status)) return;
-  if (t === 'MedicationRequest' && ['proposal', 'plan'].includes(String(r.intent))) return;
+  const intent = t === 'MedicationRequest' ? String(r.intent) : undefined;
+  if (intent === 'proposal' || intent === 'plan') return;
   const code = medicationConcept(r, out.byRef, codePath, refPath);
   if (!lib.anyOf(lib.bound.medication).has(code)) return;
   const start = dateOf(readString(startPath, r));

@@ -50,7 +50,18 @@ const namePattern = (source: string): RegExp => {
   return re;
 };
 
+/** Each Coverage's payer, read once per record: every order and every alternative judged asks again. */
+const payers = new WeakMap<Records, Map<Record<string, unknown>, Payer>>();
+
 function payerOf(lib: PolicyLibrary, records: Records, coverage: Record<string, unknown>): Payer {
+  let byCoverage = payers.get(records);
+  if (!byCoverage) payers.set(records, (byCoverage = new Map()));
+  let payer = byCoverage.get(coverage);
+  if (!payer) byCoverage.set(coverage, (payer = readPayer(lib, records, coverage)));
+  return payer;
+}
+
+function readPayer(lib: PolicyLibrary, records: Records, coverage: Record<string, unknown>): Payer {
   const payors = read<{ reference?: string; display?: string; identifier?: { system?: string; value?: string } }>('coveragePayor', coverage);
   const names: string[] = [];
   const identifiers: Payer['identifiers'] = [];

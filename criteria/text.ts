@@ -3,11 +3,20 @@
 // by extraction; no runtime dependency.
 import type { ConceptLike } from './model';
 
-/** Join the strings among the parts (nested arrays flattened); anything that is not a string is passed over. */
-export const textOf = (...parts: unknown[]): string =>
-  (parts.flat(3) as unknown[])
-    .filter((p): p is string => typeof p === 'string' && p.length > 0)
-    .join(' ');
+/** Join the strings among the parts (arrays flattened three levels deep); anything that is not a string is passed over. */
+export const textOf = (...parts: unknown[]): string => {
+  const words: string[] = [];
+  collectStrings(parts, 3, words);
+  return words.join(' ');
+};
+
+function collectStrings(parts: readonly unknown[], depth: number, out: string[]): void {
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      if (p.length > 0) out.push(p);
+    } else if (depth > 0 && Array.isArray(p)) collectStrings(p, depth - 1, out);
+  }
+}
 
 /** A concept's text and its codings' displays. */
 export const conceptText = (c: ConceptLike | undefined): string => textOf(c?.text, ...(c?.coding ?? []).map((x) => x.display));

@@ -55,10 +55,13 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export function toConcept(value: unknown): ConceptLike | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const v = value as { coding?: unknown; text?: unknown };
-  const raw = Array.isArray(v.coding) ? v.coding : v.coding && typeof v.coding === 'object' ? [v.coding] : [];
-  const coding = raw
-    .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object' && !Array.isArray(c))
-    .map((c) => ({ system: str(c.system), code: typeof c.code === 'number' ? String(c.code) : str(c.code), display: str(c.display) }));
+  const raw: unknown[] = Array.isArray(v.coding) ? v.coding : v.coding && typeof v.coding === 'object' ? [v.coding] : [];
+  const coding: CodingLike[] = [];
+  for (const c of raw) {
+    if (!c || typeof c !== 'object' || Array.isArray(c)) continue;
+    const x = c as Record<string, unknown>;
+    coding.push({ system: str(x.system), code: typeof x.code === 'number' ? String(x.code) : str(x.code), display: str(x.display) });
+  }
   return { coding, text: str(v.text) };
 }
 
@@ -98,6 +101,17 @@ const patternOf = (ext: ValueSetJson['extension'], url = TEXT_PATTERN_URL): RegE
 export const conceptTexts = (c: ConceptLike): string[] =>
   [c.text, ...(c.coding ?? []).map((x) => x.display)].filter((t): t is string => typeof t === 'string' && t.length > 0);
 
+/** What a coding's system and code alone say about a set: the includes that list it, and whether the library knows the code. */
+interface CodingVerdict {
+  includes: CompiledInclude[];
+  decided: boolean;
+}
+const NOT_CODED: CodingVerdict = { includes: [], decided: false };
+
+/** The words an include that requires text reads: the concepts' texts and displays, and the entry's own words. */
+const entryWords = (list: ConceptLike[], entry: EntryContext | undefined): string =>
+  [...list.flatMap(conceptTexts), typeof entry?.text === 'function' ? entry.text() : (entry?.text ?? '')].join('. ');
+
 export function compileValueSet(vs: ValueSetJson, vocab: Vocabulary = PLAIN_VOCABULARY): ValueSetMatcher {
   const includes: CompiledInclude[] = vs.compose.include.map((inc) => ({
     system: vocab.canonical(inc.system),
@@ -119,20 +133,32 @@ export function compileValueSet(vs: ValueSetJson, vocab: Vocabulary = PLAIN_VOCA
 
   // A coding with no system is compared by code alone: lenient, since real clients omit systems.
   const systemOk = (inc: CompiledInclude, system: string | undefined) => !inc.system || !system || inc.system === system;
-  const matchCoding = (coding: CodingLike): CompiledInclude[] => {
-    if (!coding.code) return [];
-    const system = vocab.canonical(coding.system);
-    const code = normaliseCode(coding.code);
-    return [
-      ...(byCode.get(code)?.filter((inc) => systemOk(inc, system)) ?? []),
-      ...prefixed.filter((inc) => systemOk(inc, system) && inc.prefixes.some((p) => code.startsWith(p))),
-    ];
-  };
-  const decidedByCode = (coding: CodingLike): boolean => {
-    const system = vocab.canonical(coding.system);
-    if (!coding.code || !system) return false;
-    const code = normaliseCode(coding.code);
-    return vocab.known(system, code) || ownCodes.has(`${system}|${code}`) || prefixed.some((inc) => inc.system === system && inc.prefixes.some((p) => code.startsWith(p)));
+  const matchCoding = (system: string | undefined, code: string): CompiledInclude[] => [
+    ...(byCode.get(code)?.filter((inc) => systemOk(inc, system)) ?? []),
+    ...prefixed.filter((inc) => systemOk(inc, system) && inc.prefixes.some((p) => code.startsWith(p))),
+  ];
+  const decidedByCode = (system: string | undefined, code: string): boolean =>
+    !!system && (vocab.known(system, code) || ownCodes.has(`${system}|${code}`) || prefixed.some((inc) => inc.system === system && inc.prefixes.some((p) => code.startsWith(p))));
+  // What a coding's system and code say depends on nothing else, and a record repeats its codes (every
+  // pain score, every visit): each pair is worked out once per set.
+  const bySystem = new Map<string | undefined, Map<string, CodingVerdict>>();
+  const codingOf = (coding: CodingLike): CodingVerdict => {
+    if (!coding.code) return NOT_CODED;
+    let codes = bySystem.get(coding.system);
+    if (!codes) {
+      // Bounded whatever a client sends: systems are few in real records, codes a few thousand.
+      if (bySystem.size > 1_000) bySystem.clear();
+      bySystem.set(coding.system, (codes = new Map()));
+    }
+    let known = codes.get(coding.code);
+    if (!known) {
+      const system = vocab.canonical(coding.system);
+      const code = normaliseCode(coding.code);
+      known = { includes: matchCoding(system, code), decided: decidedByCode(system, code) };
+      if (codes.size > 50_000) codes.clear();
+      codes.set(coding.code, known);
+    }
+    return known;
   };
 
   // An include with a site qualifier (M53.3 is the sacroiliac joint only with that site): the entry's
@@ -148,16 +174,16 @@ export function compileValueSet(vs: ValueSetJson, vocab: Vocabulary = PLAIN_VOCA
 
   const match = (concepts: ConceptLike | ConceptLike[] | undefined, entry?: EntryContext): ConceptMatch | undefined => {
     const list = concepts === undefined ? [] : Array.isArray(concepts) ? concepts : [concepts];
-    const words = () => [...list.flatMap(conceptTexts), typeof entry?.text === 'function' ? entry.text() : (entry?.text ?? '')].join('. ');
     let decided = false;
     for (const concept of list) {
       for (const coding of concept.coding ?? []) {
-        for (const inc of matchCoding(coding)) {
-          if (inc.requiresText && !affirmed(words(), inc.requiresText)) continue;
+        const known = codingOf(coding);
+        for (const inc of known.includes) {
+          if (inc.requiresText && !affirmed(entryWords(list, entry), inc.requiresText)) continue;
           if (!siteOk(inc, list, entry)) continue;
           return { coding, cls: inc.cls, by: 'code' };
         }
-        decided ||= decidedByCode(coding);
+        decided ||= known.decided;
       }
     }
     if (decided || !anyPattern) return undefined;

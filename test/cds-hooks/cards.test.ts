@@ -1,4 +1,5 @@
 // buildCard and coverageInformation on hand-made determinations: pure, no HTTP.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Determination, Outcome } from '../../criteria/model';
 import { buildCard, compact, toMedicalNecessityExtension } from '../../cds-hooks/cards';
@@ -130,6 +131,37 @@ describe('buildCard', () => {
 
   it('compact drops nulls, empty strings, arrays and objects, and keeps false and 0', () => {
     expect(compact({ a: null, b: '', c: [], d: {}, e: [null, ''], f: false, g: 0, h: { i: [] } })).toEqual({ f: false, g: 0 });
+  });
+
+  it('compact gives what the entries-and-fromEntries walk gave, on any JSON, a __proto__ key included', () => {
+    // The walk compact used to be: the reference for its text and for its keys.
+    const byEntries = (value: unknown): unknown => {
+      const walk = (v: unknown): unknown => {
+        if (Array.isArray(v)) {
+          const items = v.map(walk).filter((x) => x !== undefined);
+          return items.length ? items : undefined;
+        }
+        if (v && typeof v === 'object') {
+          const entries = Object.entries(v as Record<string, unknown>)
+            .map(([k, x]) => [k, walk(x)] as const)
+            .filter(([, x]) => x !== undefined);
+          return entries.length ? Object.fromEntries(entries) : undefined;
+        }
+        return v === null || v === '' ? undefined : v;
+      };
+      return walk(value) ?? {};
+    };
+    const keys = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(keys) : v && typeof v === 'object' ? [Object.getPrototypeOf(v) === Object.prototype, Object.entries(v).map(([k, x]) => [k, keys(x)])] : v;
+    const tricky = fc.constantFrom('{"__proto__":{"a":1}}', '{"__proto__":null,"b":""}', '{"2":"x","1":"","a":[null,{}]}', '[[],[[]],{"":""}]');
+    fc.assert(
+      fc.property(fc.oneof(fc.json({ depthSize: 'medium' }), tricky), (json) => {
+        const value: unknown = JSON.parse(json);
+        expect(JSON.stringify(compact(value))).toBe(JSON.stringify(byEntries(value)));
+        expect(keys(compact(value))).toEqual(keys(byEntries(value)));
+      }),
+      { numRuns: 2000, seed: 1106 },
+    );
   });
 });
 

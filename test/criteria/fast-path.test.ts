@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileFastPath } from '../../criteria/fast-path';
-import { FAST_PATHS, fhirpathJs, PATHS, type PathName } from '../../criteria/fhirpath';
+import { FAST_PATHS, fhirpathJs, PATHS, read, readFirst, readString, readStrings, type PathName } from '../../criteria/fhirpath';
 import { loadPersona, personaNames, resourcesOf } from '../support/fixtures';
 
 const names = Object.keys(PATHS) as PathName[];
@@ -54,10 +54,37 @@ describe('fast FHIRPath subset', () => {
     );
     fc.assert(
       fc.property(resource, (r) => {
-        for (const name of FAST_PATHS) expect(norm(compileFastPath(PATHS[name])!(r)), name).toEqual(norm(fhirpathJs(name)(r)));
+        for (const name of FAST_PATHS) {
+          expect(norm(compileFastPath(PATHS[name])!(r)), name).toEqual(norm(fhirpathJs(name)(r)));
+          expect(readFirst(name, r), `${name} first`).toBe(read(name, r)[0]);
+          expect(readString(name, r), `${name} string`).toBe(readStrings(name, r)[0]);
+        }
       }),
       { numRuns: 300, seed: 42 },
     );
+  });
+
+  it('finds the first value and the first string of every path as the full list has them', () => {
+    const odd: unknown[] = [
+      null,
+      'text',
+      [],
+      { resourceType: 'Observation', status: ['final', 'amended'], note: [null, { text: 3 }, { text: 'b' }, { text: 'c' }], valueString: '' },
+      { resourceType: 'Observation', issued: 5, effectiveDateTime: ['x'], effectivePeriod: { start: 'p' }, effectiveInstant: 'i' },
+      { resourceType: 'Procedure', outcome: [{ text: 1, coding: [{ display: null }, { display: 'd' }] }], note: [{ text: 'n' }] },
+      { resourceType: 'Organization', name: 'A', alias: ['A', 'B'] },
+      { resourceType: 'DiagnosticReport', conclusion: { x: 1 }, conclusionCode: [{ text: 't' }], code: { text: 't' } },
+      { resourceType: 'Encounter', type: [{ text: 'a' }, null, [{ text: 'nested' }]], serviceType: { text: 'a' } },
+    ];
+    let compared = 0;
+    for (const name of FAST_PATHS) {
+      for (const r of [...fixtures, ...odd]) {
+        expect(readFirst(name, r), `${name} first`).toBe(read(name, r)[0]);
+        expect(readString(name, r), `${name} string`).toBe(readStrings(name, r)[0]);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
   });
 
   it('leaves expressions outside the subset to fhirpath.js', () => {

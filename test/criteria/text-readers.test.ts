@@ -1,8 +1,10 @@
 // The engine's text readers: relief as written, relief duration, the negation-and-context module
 // (with its own phrase table, test/criteria/negation-phrases.json), and value sets that read codes
 // before words.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { durationWeeksFromText, reliefFromText } from '../../criteria/relief';
+import { textOf } from '../../criteria/text';
 import { compileValueSet } from '../../criteria/valueset';
 import { mentions } from '../../criteria/negation';
 import phrases from './negation-phrases.json' with { type: 'json' };
@@ -78,5 +80,20 @@ describe('value sets', () => {
   it('carries the class of the include that matched', () => {
     expect(vs.match({ coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '7258' }] })?.cls).toBe('nsaid');
     expect(vs.has({ text: 'knee pain' })).toBe(false);
+  });
+});
+
+describe('gathering words', () => {
+  it('textOf joins the non-empty strings among its parts, arrays flattened three levels deep, as flat(3) did', () => {
+    const byFlat = (...parts: unknown[]) => (parts.flat(3) as unknown[]).filter((p) => typeof p === 'string' && p.length > 0).join(' ');
+    const leaf = fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('', undefined, null, 3, {}, new String('boxed')));
+    const part = fc.letrec((tie) => ({ node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 3 }), fc.sparseArray(leaf, { maxLength: 3 })) })).node;
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 5 }), (parts) => {
+        expect(textOf(...parts)).toBe(byFlat(...parts));
+      }),
+      { numRuns: 3000, seed: 1107 },
+    );
+    expect(textOf([[['deep']]], [[[['too deep']]]])).toBe('deep');
   });
 });
