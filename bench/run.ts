@@ -196,6 +196,13 @@ const keptByHand = (results: string): string => {
 const SECTIONS = {
   batch: { heading: '## Batch review of a Bulk Data export', run: () => batchScale(log, verdict) },
   service: { heading: '## The order-sign service under load', run: () => measureService(log, verdict) },
+  launch: {
+    heading: '## SMART app: launch to determination',
+    run: async () => {
+      await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+      await measureSmartLaunch(log, verdict);
+    },
+  },
 } as const;
 
 async function onlySection(name: keyof typeof SECTIONS): Promise<void> {

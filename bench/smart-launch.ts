@@ -25,13 +25,15 @@ export async function measureSmartLaunch(log: (s?: string) => void, verdict: (ok
     for (let i = 0; i < 150 && !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
     const times: number[] = [];
     for (let run = 0; run < 6; run++) {
-      const { launch, iss } = (await (
-        await fetch(`${url}/ehr/api/launch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ patientId: LARGE_PATIENT_ID, appContext: { order: 'ServiceRequest/sandbox-large-order-64451' } }),
-        })
-      ).json()) as { launch: string; iss: string };
+      // As the EHR page does: its session cookie first (the EHR API refuses calls without it).
+      const cookie = (await fetch(`${url}/ehr`)).headers.get('set-cookie')?.split(';')[0] ?? '';
+      const res = await fetch(`${url}/ehr/api/launch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ patientId: LARGE_PATIENT_ID, appContext: { order: 'ServiceRequest/sandbox-large-order-64451' } }),
+      });
+      if (!res.ok) throw new Error(`the sandbox EHR refused the launch: ${res.status} ${await res.text()}`);
+      const { launch, iss } = (await res.json()) as { launch: string; iss: string };
       const context = await browser.newContext();
       const page = await context.newPage();
       const started = Date.now();
