@@ -1,6 +1,7 @@
-// The only module that touches fhirclient. Three jobs:
-//   startLaunch()  on launch.html: choose v2 or v1 scopes from the server's smart-configuration, then
-//                  FHIR.oauth2.authorize (EHR launch with `launch`+`iss`, standalone with `iss` only)
+// With client/launch-start.ts, the only modules that touch fhirclient. Their jobs:
+//   startLaunch()  on launch.html (launch-start.ts, so that page loads no engine): choose v2 or v1
+//                  scopes from the server's smart-configuration, then FHIR.oauth2.authorize (EHR
+//                  launch with `launch`+`iss`, standalone with `iss` only)
 //   connect()      on /app/: FHIR.oauth2.ready, then the launch context (patient, appContext, fhirContext)
 //   loadRecord()   every page of every search the determination needs, for the launch patient, kept
 //                  to that patient's own resources (client/own-record.ts), with the payers and the
@@ -9,10 +10,10 @@
 // Errors leave as AppErrors (client/errors.ts).
 import type { fhir4 } from './fhir-types';
 import FHIR from 'fhirclient';
-import { REQUIRED_TYPES, type AppConfig } from './config';
+import { REQUIRED_TYPES } from './config';
 import { AppError, toAppError } from './errors';
 import { ownRecord } from './own-record';
-import { missingReads, scopesFor } from './scopes';
+import { missingReads } from './scopes';
 
 /** Resources per search page asked for (servers may return fewer; every page is read). */
 const PAGE_SIZE = 1000;
@@ -40,49 +41,8 @@ export interface PatientRecord {
   counts: Record<string, number>;
 }
 
-const LAST_SERVER_KEY = 'sij-necessity:last-iss';
-
-/** The FHIR server the last launch in this browser went to, for "launch again" links. */
-export function lastServer(): string | undefined {
-  try {
-    return window.localStorage.getItem(LAST_SERVER_KEY) ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** On launch.html: find the server's capabilities, pick scopes, and hand over to authorize(). */
-export async function startLaunch(config: AppConfig, location: Location = window.location): Promise<void> {
-  const params = new URLSearchParams(location.search);
-  const iss = params.get('iss') ?? params.get('fhirServiceUrl');
-  if (!iss) throw new AppError('no-launch', 'The launch page was opened without a FHIR server (no "iss" parameter).');
-  const standalone = !params.get('launch');
-  try {
-    window.localStorage.setItem(LAST_SERVER_KEY, iss);
-  } catch {
-    /* storage blocked: the error screens just cannot offer a one-click relaunch */
-  }
-  const v2 = await supportsV2(iss);
-  await FHIR.oauth2.authorize({
-    clientId: config.clientId,
-    scope: scopesFor(config.scope, { standalone, v2 }),
-    redirectUri: new URL(config.redirectPath, location.href).href,
-    pkceMode: config.pkceMode,
-    iss,
-  });
-}
-
-/** SMART v2 scopes only where the server says it speaks them; anything else gets v1 `.read`. */
-async function supportsV2(iss: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${iss.replace(/\/+$/, '')}/.well-known/smart-configuration`, { headers: { accept: 'application/json' } });
-    if (!res.ok) return false;
-    const body = (await res.json()) as { capabilities?: unknown };
-    return Array.isArray(body.capabilities) && body.capabilities.includes('permission-v2');
-  } catch {
-    return false;
-  }
-}
+// launch.html's half (startLaunch, lastServer) is its own module, so the launch page loads no engine.
+export { lastServer, startLaunch } from './launch-start';
 
 /** What the URL and session storage say about how the app was opened, before ready() runs. */
 function launchEvidence(): { hasCallback: boolean; hasSession: boolean; authError?: string } {
@@ -178,53 +138,65 @@ export async function loadRecord(session: SmartSession, onProgress?: (done: numb
   const counts: Record<string, number> = {};
   const types = Object.keys(SEARCHES);
   let done = 0;
-  const patient = await client.request<fhir4.Patient>(`Patient/${id}`).catch((err: unknown) => {
+  // Every read that needs nothing else starts at once: each round trip is paid in launch time, and on a
+  // real EHR it is tens to hundreds of milliseconds. The payers follow the Coverage search alone.
+  const patientRead = client.request<fhir4.Patient>(`Patient/${id}`);
+  const searches = types.map(async (type): Promise<Resource[]> => {
+    const essential = (REQUIRED_TYPES as readonly string[]).includes(type);
+    if (!essential && missingReads(session.grantedScope, [type]).length > 0) {
+      warnings.push(`${type}: not granted by the EHR, so criteria that need it may show unknown.`);
+      return [];
+    }
+    try {
+      // pageLimit 0 follows every `next` link; flat returns the resources, not the bundles. Large pages:
+      // servers cap _count to what they allow, and each round trip is paid in launch time.
+      const found = await client.request<Resource[]>(`${SEARCHES[type]?.(id)}&_count=${PAGE_SIZE}`, { pageLimit: 0, flat: true });
+      const list = (Array.isArray(found) ? found : []).filter((r) => r?.resourceType === type);
+      counts[type] = list.length;
+      return list;
+    } catch (err) {
+      const appErr = toAppError(err, `reading ${type}`);
+      if (essential || appErr.kind === 'session') throw appErr;
+      warnings.push(`${type}: ${appErr.message} Criteria that need it may show unknown.`);
+      return [];
+    } finally {
+      onProgress?.(++done, types.length);
+    }
+  });
+  const payers = searches[types.indexOf('Coverage')]!.then((coverages) => readPayers(session, coverages as fhir4.Coverage[], warnings));
+  const rest = Promise.all([Promise.all(searches), payers]);
+  rest.catch(() => undefined); // a failed read is reported below, after the patient's own
+  const patient = await patientRead.catch((err: unknown) => {
     throw toAppError(err, 'reading the patient');
   });
-  const results = await Promise.all(
-    types.map(async (type) => {
-      const essential = (REQUIRED_TYPES as readonly string[]).includes(type);
-      if (!essential && missingReads(session.grantedScope, [type]).length > 0) {
-        warnings.push(`${type}: not granted by the EHR, so criteria that need it may show unknown.`);
-        return [];
-      }
-      try {
-        // pageLimit 0 follows every `next` link; flat returns the resources, not the bundles. Large pages:
-        // servers cap _count to what they allow, and each round trip is paid in launch time.
-        const found = await client.request<Resource[]>(`${SEARCHES[type]?.(id)}&_count=${PAGE_SIZE}`, { pageLimit: 0, flat: true });
-        const list = (Array.isArray(found) ? found : []).filter((r) => r?.resourceType === type);
-        counts[type] = list.length;
-        return list;
-      } catch (err) {
-        const appErr = toAppError(err, `reading ${type}`);
-        if (essential || appErr.kind === 'session') throw appErr;
-        warnings.push(`${type}: ${appErr.message} Criteria that need it may show unknown.`);
-        return [];
-      } finally {
-        onProgress?.(++done, types.length);
-      }
-    }),
-  );
-  const resources: Resource[] = [patient, ...results.flat()];
-  const payors = new Set(
-    resources
-      .filter((r): r is fhir4.Coverage => r.resourceType === 'Coverage')
-      .flatMap((c) => c.payor ?? [])
-      .map((p) => p.reference)
-      .filter((ref): ref is string => !!ref && ref.startsWith('Organization/')),
-  );
-  for (const ref of payors) {
-    if (missingReads(session.grantedScope, ['Organization']).length > 0) break;
-    const org = await client.request<fhir4.Organization>(ref).catch(() => undefined);
-    if (org?.resourceType === 'Organization') resources.push(org);
-    else warnings.push(`${ref}: the payer organisation could not be read; the payer is taken from Coverage.payor.display.`);
-  }
+  const [results, organizations] = await rest;
+  const resources: Resource[] = [patient, ...results.flat(), ...organizations];
   resources.push(...(await orderingPractitioners(session, resources, warnings)));
   const own = ownRecord(patientId, resources);
   warnings.push(...own.warnings);
   for (const type of Object.keys(counts)) counts[type] = own.resources.filter((r) => r.resourceType === type).length;
   counts.Organization = own.resources.filter((r) => r.resourceType === 'Organization').length;
   return { patient, resources: own.resources, warnings, counts };
+}
+
+/** The Coverages' payor Organizations, read together; one that cannot be read only warns. */
+async function readPayers(session: SmartSession, coverages: fhir4.Coverage[], warnings: string[]): Promise<fhir4.Organization[]> {
+  if (missingReads(session.grantedScope, ['Organization']).length > 0) return [];
+  const refs = new Set(
+    coverages
+      .flatMap((c) => c.payor ?? [])
+      .map((p) => p.reference)
+      .filter((ref): ref is string => !!ref && ref.startsWith('Organization/')),
+  );
+  const read = await Promise.all(
+    [...refs].map(async (ref) => {
+      const org = await session.client.request<fhir4.Organization>(ref).catch(() => undefined);
+      if (org?.resourceType === 'Organization') return org;
+      warnings.push(`${ref}: the payer organisation could not be read; the payer is taken from Coverage.payor.display.`);
+      return undefined;
+    }),
+  );
+  return read.filter((o): o is fhir4.Organization => !!o);
 }
 
 /** The most practitioners read for letters: orders name one requester each, and a record has a few orders. */
