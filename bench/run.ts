@@ -15,6 +15,7 @@ import { measureSmartLaunch } from './smart-launch';
 import { measureFallbackRead } from './fallback-read';
 import { batchScale } from './batch-scale';
 import { measureService } from './service-load';
+import { processTree } from './process-tree';
 
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 const lines: string[] = [];
@@ -43,18 +44,6 @@ async function startServer(): Promise<{ url: string; child: ChildProcess; stop()
   return { url, child, stop: () => new Promise((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); }) };
 }
 
-/** The process and its descendants (the server's workers), from /proc. */
-const processTree = (pid: number): number[] => {
-  let children: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      children.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-    }
-  } catch {
-    children = [];
-  }
-  return [pid, ...children.flatMap(processTree)];
-};
 
 /** Resident memory of the server: the supervisor and every worker. */
 const rssMb = (pid: number): number =>

@@ -8,10 +8,11 @@
 // production workers under the 8-client load, read over that phase only (not the startup).
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../server/policy-files';
+import { processTree } from './process-tree';
 import { profileSummary } from './profile';
 import { steadyLoad } from './steady-load';
 import { orderSignRequest } from './synthetic-patient';
@@ -48,18 +49,6 @@ async function startServer(mode: 'production' | 'sandbox', extraNodeArgs: string
   return { url, child, stop: () => new Promise((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); }) };
 }
 
-/** The process and its descendants (the cluster's workers), from /proc. */
-const processTree = (pid: number): number[] => {
-  let children: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      children.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-    }
-  } catch {
-    children = [];
-  }
-  return [pid, ...children.flatMap(processTree)];
-};
 
 /** User + system CPU seconds of the server: the supervisor and every worker. */
 const cpuSeconds = (pid: number): number =>

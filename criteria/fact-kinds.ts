@@ -320,13 +320,13 @@ const sessionCount = kind({
   params: sessionFilter.extend({ absent: z.enum(['zero', 'unknown']).optional() }).strict(),
   compute(p, ctx) {
     const { sessions, since } = selectSessions(p, ctx);
-    const window = since ? ` since ${since}` : '';
+    const within = since ? ` since ${since}` : '';
     if (sessions.length === 0) {
       return p.absent === 'unknown'
-        ? fact(undefined, `No ${what(ctx, p)} in the record${window}`)
-        : fact(0, `No ${what(ctx, p)} session in the record${window}`, [], { byAbsence: true });
+        ? fact(undefined, `No ${what(ctx, p)} in the record${within}`)
+        : fact(0, `No ${what(ctx, p)} session in the record${within}`, [], { byAbsence: true });
     }
-    return fact(sessions.length, `${sessions.length} ${what(ctx, p)} session(s)${window}: ${sessions.map(describeSession).join('; ')}`, sessions.flatMap((s) => sessionEvidence(ctx, s)));
+    return fact(sessions.length, `${sessions.length} ${what(ctx, p)} session(s)${within}: ${sessions.map(describeSession).join('; ')}`, sessions.flatMap((s) => sessionEvidence(ctx, s)));
   },
 });
 
