@@ -65,6 +65,14 @@ describe('SANDBOX=off (production mode)', () => {
     }
   });
 
+  it('keeps idle keep-alive sockets longer than its clients do, and says so (no reset when a client reuses one)', async () => {
+    // Node's default closes an idle socket after 5 s, racing undici's reuse of it (4 s) on a loaded
+    // machine: the client then gets ECONNRESET. The server keeps them 65 s, beyond a 60 s load balancer.
+    const res = await fetch(`${base}/health`);
+    await res.arrayBuffer();
+    expect(res.headers.get('keep-alive')).toBe('timeout=65');
+  });
+
   it('serves discovery, the hook, /launch.html, /app/ and /app-config.js', async () => {
     expect((await fetch(`${base}/cds-services`)).status).toBe(200);
     const hook = await fetch(`${base}/cds-services/sij-medical-necessity`, {
