@@ -3,9 +3,9 @@
 // Missing binaries are an error: the PostgreSQL tests must fail, not skip.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../support/ports';
 
 export interface PgCluster {
   url: string;
@@ -22,14 +22,6 @@ function findBinDir(): string {
   const latest = versions.sort((a, b) => Number(b) - Number(a))[0];
   if (!latest) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql: install Debian\'s postgresql package (apt-get install -y postgresql)');
   return path.join(root, latest, 'bin');
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export async function startPgCluster(): Promise<PgCluster> {

@@ -13,14 +13,7 @@ import { REPO_ROOT } from '../../server/policy-files';
 import { buildClient } from '../browser/harness';
 import { hookRequest } from '../cds-hooks/harness';
 import { ADA, adaOrders } from '../cds-hooks/patients';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort } from '../support/ports';
 
 function start(env: Record<string, string>, preload: string[] = []): { proc: ChildProcess; output: () => string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sij-prod-'));

@@ -2,12 +2,12 @@
 // serve the same port, replaces a worker that dies, and stops them all on SIGTERM.
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/policy-files';
+import { freePort } from '../support/ports';
 
 /** The worker processes: children running server/main.ts (tsx also starts an esbuild service child). */
 const children = (pid: number): number[] =>
@@ -20,14 +20,6 @@ const children = (pid: number): number[] =>
         return false;
       }
     });
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 const waitFor = async (check: () => Promise<boolean> | boolean, ms = 30_000) => {
   const until = Date.now() + ms;
