@@ -168,8 +168,32 @@ function globalOf(pattern: RegExp): RegExp {
   return re;
 }
 
+/**
+ * Short texts read before, per pattern: a record repeats the same code displays and titles entry
+ * after entry (every physical-therapy session says "Therapeutic procedure, … therapeutic exercises"),
+ * and reading one for context costs a dozen regular expressions. The reading is a pure function of
+ * the text, so a remembered one is the same answer; only texts of code-display length are kept (no
+ * narrative), at most MEMO_SIZE per pattern, and the results are frozen so no caller can change them.
+ */
+const MEMO_TEXT_MAX = 200;
+const MEMO_SIZE = 2048;
+const memos = new WeakMap<RegExp, Map<string, readonly Mention[]>>();
+
 /** Every mention of `pattern` in `text`, each with its sentence and context. `pattern` is used case-insensitively. */
-export function mentions(text: string, pattern: RegExp): Mention[] {
+export function mentions(text: string, pattern: RegExp): readonly Mention[] {
+  if (text.length > MEMO_TEXT_MAX) return read(text, pattern);
+  let memo = memos.get(pattern);
+  if (!memo) memos.set(pattern, (memo = new Map()));
+  let out = memo.get(text);
+  if (!out) {
+    if (memo.size >= MEMO_SIZE) memo.clear();
+    out = Object.freeze(read(text, pattern).map((m) => Object.freeze(m)));
+    memo.set(text, out);
+  }
+  return out;
+}
+
+function read(text: string, pattern: RegExp): Mention[] {
   const out: Mention[] = [];
   const re = globalOf(pattern);
   for (const sentence of sentences(text)) {

@@ -363,6 +363,19 @@ const FINAL_STATUSES = new Set(['final', 'amended', 'corrected']);
 
 function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): void {
   const { lib, out } = x;
+  // Which parts are bound is decided first: most Observations of an export (vitals, labs) are in no
+  // bound value set and need nothing else read.
+  const bound = lib.anyOf(lib.bound.observation);
+  const code = readConcept('observationCode', r);
+  const own = bound.has(code);
+  // A panel's components are observations of their own (an SIJ exam with one component per manoeuvre).
+  const components: [Record<string, unknown>, ConceptLike, number][] = [];
+  read<Record<string, unknown>>('observationComponent', r).forEach((c, i) => {
+    if (!c || typeof c !== 'object') return;
+    const cc = toConcept(c.code);
+    if (cc && bound.has(cc)) components.push([c, cc, i]);
+  });
+  if (!own && components.length === 0) return;
   const status = readString('observationStatus', r) ?? 'unknown';
   if (status === 'entered-in-error' || status === 'cancelled') return;
   const rawDate = readString('observationDate', r);
@@ -375,16 +388,9 @@ function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): vo
     sites: readConcepts('observationBodySite', r),
     partOf: readStrings('observationPartOf', r),
   };
-  const bound = lib.anyOf(lib.bound.observation);
-  const code = readConcept('observationCode', r);
-  if (bound.has(code)) out.observations.push(observationRec(base, r, code));
-  // A panel's components are observations of their own (an SIJ exam with one component per manoeuvre).
-  read<Record<string, unknown>>('observationComponent', r).forEach((c, i) => {
-    if (!c || typeof c !== 'object') return;
-    const cc = toConcept(c.code);
-    // Components carry their value[x] and interpretation like an Observation does; read them through the same paths.
-    if (cc && bound.has(cc)) out.observations.push(observationRec(base, { ...c, resourceType: 'Observation' }, cc, i));
-  });
+  if (own) out.observations.push(observationRec(base, r, code));
+  // Components carry their value[x] and interpretation like an Observation does; read them through the same paths.
+  for (const [c, cc, i] of components) out.observations.push(observationRec(base, { ...c, resourceType: 'Observation' }, cc, i));
 }
 
 const MEDICATION_PATHS = {

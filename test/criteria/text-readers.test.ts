@@ -48,6 +48,40 @@ describe('negation and context', () => {
   it.each(phrases.phrases.map((p) => [p.text, p.pattern, p.context] as const))('"%s": "%s" is %s', (text, pattern, context) => {
     expect(mentions(text, new RegExp(pattern, 'i'))[0]?.context).toBe(context);
   });
+
+  // Short texts are remembered per pattern (criteria/negation.ts): a remembered reading must be the
+  // reading, and nobody may change it for the next entry that says the same words.
+  it('a remembered reading equals the first one, and cannot be changed by a caller', () => {
+    for (const p of phrases.phrases) {
+      const re = new RegExp(p.pattern, 'i');
+      const first = structuredClone(mentions(p.text, re));
+      const again = mentions(p.text, re);
+      expect(again).toEqual(first);
+      expect(again).toBe(mentions(p.text, re));
+      expect(Object.isFrozen(again) && again.every((m) => Object.isFrozen(m))).toBe(true);
+      expect(() => (again as unknown as { context: string }[]).forEach((m) => (m.context = 'affirmed'))).toThrow(TypeError);
+    }
+  });
+
+  it('remembers no narrative: a long text is read afresh each time', () => {
+    const re = /\bradiculopathy\b/i;
+    const text = `${'Patient seen for follow-up of low back pain. '.repeat(6)}No radiculopathy.`;
+    const a = mentions(text, re);
+    expect(a[0]?.context).toBe('negated');
+    expect(mentions(text, re)).not.toBe(a);
+    expect(Object.isFrozen(a)).toBe(false);
+  });
+
+  it('the same words read under one pattern say nothing about another', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...phrases.phrases), fc.constantFrom(...phrases.phrases), (a, b) => {
+        const re = new RegExp(a.pattern, 'i');
+        mentions(b.text, new RegExp(b.pattern, 'i'));
+        const fresh = mentions(b.text, new RegExp(a.pattern, 'i'));
+        expect(mentions(b.text, re)).toEqual(fresh);
+      }),
+    );
+  });
 });
 
 describe('value sets', () => {
