@@ -103,10 +103,11 @@ class Buffered {
     readonly stream: WriteStream,
     readonly chunk: number,
   ) {}
-  async add(s: string): Promise<void> {
+  /** A promise only when the chunk was written and the stream asks to wait: no await per line. */
+  add(s: string): Promise<void> | undefined {
     this.parts.push(s);
     this.size += s.length;
-    if (this.size >= this.chunk) await this.flush();
+    return this.size >= this.chunk ? this.flush() : undefined;
   }
   async flush(): Promise<void> {
     if (this.size === 0) return;
@@ -185,7 +186,8 @@ export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => vo
       const fast = ownerFromText(line);
       if (fast !== undefined) {
         result.resources++;
-        await own[hash(fast) % job.partitions]!.add(`${fast}\t${line}\n`);
+        const wait = own[hash(fast) % job.partitions]!.add(`${fast}\t${line}\n`);
+        if (wait) await wait;
         continue;
       }
       let r: Record<string, unknown>;
@@ -217,7 +219,8 @@ export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => vo
         result.dropped++;
         continue;
       }
-      await own[hash(patient) % job.partitions]!.add(`${patient}\t${line}\n`);
+      const wait = own[hash(patient) % job.partitions]!.add(`${patient}\t${line}\n`);
+      if (wait) await wait;
     }
   }
   if (sinceReport) onLines?.(sinceReport);
