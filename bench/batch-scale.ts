@@ -3,7 +3,7 @@
 // peak RSS; then where the time goes, from a CPU profile of the 20k run. The machine's load average
 // is printed beside each run: other work on the machine slows these figures down.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateExport } from '../cli/generate-export';
@@ -23,15 +23,12 @@ interface Run {
   load: string;
 }
 
-/** The node flags of `npm run evaluate` (package.json's script, up to `--import`), so the bench measures the command as shipped. */
-const EVALUATE_NODE_FLAGS = ((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.evaluate!.split(' ').slice(1).join(' ').split(' --import')[0] ?? '').split(' ').filter(Boolean);
-
 const field = (table: string, name: string): number => Number(new RegExp(`^${name}\\s+([\\d.]+)`, 'm').exec(table)?.[1] ?? NaN);
 
 function review(dir: string, extraNodeArgs: string[] = []): Promise<{ table: string; wall: number }> {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-out-')), 'determinations.ndjson');
   const started = performance.now();
-  const child = spawn(process.execPath, [...extraNodeArgs, ...EVALUATE_NODE_FLAGS, '--import', 'tsx', join(REPO_ROOT, 'cli/evaluate.ts'), '--ndjson', dir, '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...extraNodeArgs, '--import', 'tsx', join(REPO_ROOT, 'cli/evaluate.ts'), '--ndjson', dir, '--out', out], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let table = '';
   child.stderr.on('data', (c) => (table += String(c)));
   return new Promise((resolve, reject) =>
