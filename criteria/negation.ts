@@ -181,19 +181,19 @@ const memos = new WeakMap<RegExp, Map<string, readonly Mention[]>>();
 
 /** Every mention of `pattern` in `text`, each with its sentence and context. `pattern` is used case-insensitively. */
 export function mentions(text: string, pattern: RegExp): readonly Mention[] {
-  if (text.length > MEMO_TEXT_MAX) return read(text, pattern);
+  if (text.length > MEMO_TEXT_MAX) return readMentions(text, pattern);
   let memo = memos.get(pattern);
   if (!memo) memos.set(pattern, (memo = new Map()));
   let out = memo.get(text);
   if (!out) {
     if (memo.size >= MEMO_SIZE) memo.clear();
-    out = Object.freeze(read(text, pattern).map((m) => Object.freeze(m)));
+    out = Object.freeze(readMentions(text, pattern).map((m) => Object.freeze(m)));
     memo.set(text, out);
   }
   return out;
 }
 
-function read(text: string, pattern: RegExp): Mention[] {
+function readMentions(text: string, pattern: RegExp): Mention[] {
   const out: Mention[] = [];
   const re = globalOf(pattern);
   for (const sentence of sentences(text)) {
