@@ -65,28 +65,34 @@ function parseBranch(branch: string): { type?: string; steps: Step[] } | undefin
 
 const isEmptyish = (v: unknown) => v === undefined || v === null;
 
-/** Appends the values of `key` in `item` to `out`: an array's elements one by one, nothing for null or absent. */
-function pushValues(item: unknown, key: string, out: unknown[]): void {
+/**
+ * Appends the values at the end of `steps` from `item`, depth first. The order is walk()'s level by
+ * level one (each item's values in turn, in the items' order), without a list per level.
+ */
+function collect(item: unknown, steps: Step[], i: number, out: unknown[]): void {
   if (!item || typeof item !== 'object' || Array.isArray(item)) return;
-  const v = (item as Record<string, unknown>)[key];
+  const v = (item as Record<string, unknown>)[steps[i]!.key];
   if (isEmptyish(v)) return;
-  if (Array.isArray(v)) {
-    for (const x of v) if (!isEmptyish(x)) out.push(x);
-  } else out.push(v);
+  const last = i === steps.length - 1;
+  if (!Array.isArray(v)) {
+    if (last) out.push(v);
+    else collect(v, steps, i + 1, out);
+    return;
+  }
+  for (const x of v) {
+    if (isEmptyish(x)) continue;
+    if (last) out.push(x);
+    else collect(x, steps, i + 1, out);
+  }
 }
 
 function walk(resource: unknown, type: string | undefined, steps: Step[]): unknown[] {
   if (!resource || typeof resource !== 'object') return [];
   if (type && (resource as { resourceType?: unknown }).resourceType !== type) return [];
   if (steps.length === 0) return [resource];
-  let items: unknown[] = [];
-  pushValues(resource, steps[0]!.key, items);
-  for (let i = 1; i < steps.length && items.length > 0; i++) {
-    const next: unknown[] = [];
-    for (const it of items) pushValues(it, steps[i]!.key, next);
-    items = next;
-  }
-  return items;
+  const out: unknown[] = [];
+  collect(resource, steps, 0, out);
+  return out;
 }
 
 const same = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
@@ -103,8 +109,16 @@ export function compileFastPath(expression: string): Fn | undefined {
   }
   // FHIRPath union: the items of each branch, without duplicates.
   return (r) => {
+    const values: unknown[] = [];
+    if (!r || typeof r !== 'object') return values;
+    for (const { type, steps } of compiled) {
+      if (type && (r as { resourceType?: unknown }).resourceType !== type) continue;
+      if (steps.length === 0) values.push(r);
+      else collect(r, steps, 0, values);
+    }
+    if (values.length < 2) return values;
     const out: unknown[] = [];
-    for (const { type, steps } of compiled) for (const v of walk(r, type, steps)) if (!out.some((o) => same(o, v))) out.push(v);
+    for (const v of values) if (!out.some((o) => same(o, v))) out.push(v);
     return out;
   };
 }

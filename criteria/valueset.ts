@@ -172,31 +172,49 @@ export function compileValueSet(vs: ValueSetJson, vocab: Vocabulary = PLAIN_VOCA
     return list.some((c) => typeof c.text === 'string' && site.has({ text: c.text }));
   };
 
+  // A text's reading against the set's patterns: one combined test first, most texts match none.
+  const textMatch = (text: unknown): ConceptMatch | undefined => {
+    if (typeof text !== 'string' || text.length === 0 || !anyPattern!.test(text)) return undefined;
+    for (const inc of includes) {
+      if (!inc.pattern) continue;
+      const m = affirmed(text, inc.pattern);
+      if (m) return { cls: inc.cls, by: 'text', quote: m.sentence };
+    }
+    const m = setPattern && affirmed(text, setPattern);
+    return m ? { by: 'text', quote: m.sentence } : undefined;
+  };
+
+  // Called for every entry against every set a fact names, so neither loop allocates: one concept is
+  // read in place, and the list the text and site rules need is built only when an include has one.
   const match = (concepts: ConceptLike | ConceptLike[] | undefined, entry?: EntryContext): ConceptMatch | undefined => {
-    const list = concepts === undefined ? [] : Array.isArray(concepts) ? concepts : [concepts];
+    if (concepts === undefined) return undefined;
+    const many = Array.isArray(concepts);
+    const n = many ? concepts.length : 1;
+    const listOf = () => (many ? concepts : [concepts]);
     let decided = false;
-    for (const concept of list) {
-      for (const coding of concept.coding ?? []) {
+    for (let i = 0; i < n; i++) {
+      const concept = many ? concepts[i]! : concepts;
+      const codings = concept.coding;
+      if (!codings) continue;
+      for (const coding of codings) {
         const known = codingOf(coding);
         for (const inc of known.includes) {
-          if (inc.requiresText && !affirmed(entryWords(list, entry), inc.requiresText)) continue;
-          if (!siteOk(inc, list, entry)) continue;
+          if (inc.requiresText && !affirmed(entryWords(listOf(), entry), inc.requiresText)) continue;
+          if (inc.requiresSite && !siteOk(inc, listOf(), entry)) continue;
           return { coding, cls: inc.cls, by: 'code' };
         }
         decided ||= known.decided;
       }
     }
     if (decided || !anyPattern) return undefined;
-    for (const concept of list) {
-      for (const text of conceptTexts(concept)) {
-        if (!anyPattern.test(text)) continue;
-        for (const inc of includes) {
-          if (!inc.pattern) continue;
-          const m = affirmed(text, inc.pattern);
-          if (m) return { cls: inc.cls, by: 'text', quote: m.sentence };
-        }
-        const m = setPattern && affirmed(text, setPattern);
-        if (m) return { by: 'text', quote: m.sentence };
+    // The words in conceptTexts' order: each concept's text, then its codings' displays.
+    for (let i = 0; i < n; i++) {
+      const concept = many ? concepts[i]! : concepts;
+      const own = textMatch(concept.text);
+      if (own) return own;
+      for (const coding of concept.coding ?? []) {
+        const m = textMatch(coding.display);
+        if (m) return m;
       }
     }
     return undefined;
