@@ -17,7 +17,13 @@ export const addMonths = (date: string, months: number): string => {
   return d.toISOString().slice(0, 10);
 };
 
-export const today = (): string => new Date().toISOString().slice(0, 10);
+/** The UTC calendar day now; the string is built once a day (it is asked for once per determination). */
+let todayCache = { day: NaN, iso: '' };
+export const today = (): string => {
+  const day = Math.floor(Date.now() / DAY_MS);
+  if (day !== todayCache.day) todayCache = { day, iso: new Date(day * DAY_MS).toISOString().slice(0, 10) };
+  return todayCache.iso;
+};
 
 /** Round to one decimal, for readable week counts. */
 export const round1 = (n: number): number => Math.round(n * 10) / 10;
@@ -61,7 +67,8 @@ export const dateOf = (value: unknown): string | undefined => dateSpan(value)?.f
 
 /** Milliseconds since the epoch for a dateTime with a time (compared as instants, time zones honoured); undefined for plain dates. */
 export function instantOf(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !/T\d{2}:\d{2}/.test(value)) return undefined;
+  // Most record dates are plain days: without a 'T' there is no time to read.
+  if (typeof value !== 'string' || !value.includes('T') || !/T\d{2}:\d{2}/.test(value)) return undefined;
   // FHIR requires a zone on a time; one without is read as UTC, so the browser and Node agree.
   const ms = Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`);
   return Number.isNaN(ms) ? undefined : ms;

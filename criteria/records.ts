@@ -455,9 +455,11 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
   const x: Reader = { lib, out };
   const list = resources.filter((res): res is Record<string, unknown> => !!res && typeof res === 'object' && !Array.isArray(res) && typeof (res as { resourceType?: unknown }).resourceType === 'string');
   // Shared resources first, so references to them resolve whatever the order of the input.
-  for (const r of list) out.byRef.set(refOf(r), r);
-  for (const r of list) {
-    const ref = refOf(r);
+  const refs = list.map(refOf);
+  for (let i = 0; i < list.length; i++) out.byRef.set(refs[i]!, list[i]!);
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
+    const ref = refs[i]!;
     switch (r.resourceType) {
       case 'Patient':
         out.patient ??= r;
