@@ -9,12 +9,21 @@ interface Matchable {
   text?: string;
 }
 
-const cache = new WeakMap<object, Map<string, ConceptMatch | null>>();
+/**
+ * The answers, on the entry itself under a symbol: a property read, where a WeakMap lookup per question
+ * was a tenth of the engine's time on a large record. Not enumerable, so neither JSON nor a spread
+ * copies it, and it is gone with the entry.
+ */
+const MATCHES = Symbol('value-set matches');
+type Memo = Map<string, ConceptMatch | null>;
 
 /** The entry's match in value set `id` (by its codes, else its words), memoised on the entry. */
 export function matchOf(lib: PolicyLibrary, rec: Matchable, id: string): ConceptMatch | undefined {
-  let byId = cache.get(rec);
-  if (!byId) cache.set(rec, (byId = new Map()));
+  let byId = (rec as { [MATCHES]?: Memo })[MATCHES];
+  if (!byId) {
+    byId = new Map();
+    Object.defineProperty(rec, MATCHES, { value: byId, enumerable: false });
+  }
   const hit = byId.get(id);
   if (hit !== undefined) return hit ?? undefined;
   const m = lib.valueSet(id).match(rec.code, { sites: rec.sites, text: rec.text });
