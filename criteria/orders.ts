@@ -5,11 +5,11 @@
 // active ServiceRequests; both are known here, so J1100 signed alone is judged with the record's
 // draft injection, and "one invasive modality at a time" sees every open order.
 import { dateOf } from './dates';
-import { localRef, refOf } from './evidence';
+import { refOf } from './evidence';
 import { readConcept, readConcepts, readFirst, readString, readStrings } from './fhirpath';
 import type { CodingLike, ConceptLike, OrderRef, PolicyLibrary, TriggerReading, TriggerSpec } from './model';
 import { affirmed } from './negation';
-import type { ConditionRec, Records } from './records';
+import { referenced, type ConditionRec, type Records } from './records';
 
 export interface OrderInfo {
   ref: OrderRef;
@@ -48,7 +48,7 @@ function medicationTrigger(lib: PolicyLibrary, r: Record<string, unknown>, recor
   let med = readConcept('orderMedication', r);
   const medRef = readString('orderMedicationRef', r);
   if (!med && medRef) {
-    const m = records.byRef.get(localRef(medRef, 'Medication'));
+    const m = referenced(records, medRef, 'Medication');
     med = m ? readConcept('medicationCode', m) : undefined;
   }
   if (!med) return undefined;

@@ -90,6 +90,7 @@ export interface ReportRec extends Rec {
 }
 
 export interface Records {
+  /** The resources entries name by reference, by Type/id: only the types the engine follows (see referenced()). */
   byRef: Map<string, Record<string, unknown>>;
   patient?: Record<string, unknown>;
   conditions: ConditionRec[];
@@ -172,11 +173,23 @@ function familyOf(lib: PolicyLibrary, concept: ConceptLike, words: () => string,
 }
 const FAMILY_IDS = new WeakMap<PolicyLibrary, string[]>();
 
-function medicationConcept(r: Record<string, unknown>, byRef: Records['byRef'], codePath: PathName, refPath: PathName): ConceptLike | undefined {
+/**
+ * The types of resource the engine follows a reference to: a medication's code, a payer's name, a
+ * site's state. Only these are kept by key, which on a large record spares a map entry per resource.
+ */
+export type ReferencedType = 'Medication' | 'Organization' | 'Location';
+const REFERENCED_TYPES: ReadonlySet<unknown> = new Set<ReferencedType>(['Medication', 'Organization', 'Location']);
+
+/** The record's resource that a reference names, however it is spelled (localRef). */
+export function referenced(records: Pick<Records, 'byRef'>, reference: string, type: ReferencedType): Record<string, unknown> | undefined {
+  return records.byRef.get(localRef(reference, type));
+}
+
+function medicationConcept(r: Record<string, unknown>, records: Records, codePath: PathName, refPath: PathName): ConceptLike | undefined {
   const direct = readConcept(codePath, r);
   if (direct) return direct;
   const ref = readString(refPath, r);
-  const med = ref ? byRef.get(localRef(ref, 'Medication')) : undefined;
+  const med = ref ? referenced(records, ref, 'Medication') : undefined;
   return med ? readConcept('medicationCode', med) : undefined;
 }
 
@@ -411,7 +424,7 @@ function readMedication(x: Reader, r: Record<string, unknown>, ref: string): voi
   if (status && NOT_TAKEN.has(status)) return;
   const intent = t === 'MedicationRequest' ? String(r.intent) : undefined;
   if (intent === 'proposal' || intent === 'plan') return;
-  const code = medicationConcept(r, out.byRef, codePath, refPath);
+  const code = medicationConcept(r, out, codePath, refPath);
   if (!lib.anyOf(lib.bound.medication).has(code)) return;
   const start = dateOf(readString(startPath, r));
   let end = endPath ? dateOf(readString(endPath, r)) : undefined;
@@ -456,7 +469,7 @@ export function extractRecords(lib: PolicyLibrary, resources: readonly unknown[]
   const list = resources.filter((res): res is Record<string, unknown> => !!res && typeof res === 'object' && !Array.isArray(res) && typeof (res as { resourceType?: unknown }).resourceType === 'string');
   // Shared resources first, so references to them resolve whatever the order of the input.
   const refs = list.map(refOf);
-  for (let i = 0; i < list.length; i++) out.byRef.set(refs[i]!, list[i]!);
+  for (let i = 0; i < list.length; i++) if (REFERENCED_TYPES.has(list[i]!.resourceType)) out.byRef.set(refs[i]!, list[i]!);
   for (let i = 0; i < list.length; i++) {
     const r = list[i]!;
     const ref = refs[i]!;

@@ -12,7 +12,7 @@ import { localRef, refOf, type EvidenceSource } from './evidence';
 import { read, readConcepts, readFirst, readString, readStrings } from './fhirpath';
 import type { CoverageRef, Evidence, JurisdictionVariant, PayerMatcher, PlanKind, Policy, PolicyChoice, PolicyLibrary, PolicyRef } from './model';
 import type { OrderInfo } from './orders';
-import type { Records } from './records';
+import { referenced, type Records } from './records';
 import { patientIdOf } from './compartment';
 
 interface Payer {
@@ -68,7 +68,7 @@ function readPayer(lib: PolicyLibrary, records: Records, coverage: Record<string
   // The payor Organization's own name first; the reference's display is the client's label for it.
   for (const p of payors) {
     if (!p || typeof p !== 'object') continue;
-    const org = typeof p.reference === 'string' ? records.byRef.get(localRef(p.reference, 'Organization')) : undefined;
+    const org = typeof p.reference === 'string' ? referenced(records, p.reference, 'Organization') : undefined;
     if (org) {
       names.push(...readStrings('organizationName', org));
       identifiers.push(...read<{ system?: string; value?: string }>('organizationIdentifier', org).filter((i) => i && typeof i === 'object'));
@@ -124,7 +124,7 @@ function matchScore(matchers: PayerMatcher[], payer: Payer, lib: PolicyLibrary):
 function stateOf(lib: PolicyLibrary, records: Records, order: OrderInfo): { state?: string; from: string } {
   const norm = (s: unknown) => (typeof s === 'string' ? lib.states.get(s.trim().replace(/\.$/, '').toUpperCase()) : undefined);
   for (const ref of order.locationRefs) {
-    const loc = records.byRef.get(localRef(ref, 'Location'));
+    const loc = referenced(records, ref, 'Location');
     const s = loc ? norm(readString('locationState', loc)) : undefined;
     if (s) return { state: s, from: "the order's location" };
   }
