@@ -132,11 +132,13 @@ function numberOf(r: unknown): { value?: number; unit?: string } {
 }
 
 function lateralityOf(lib: PolicyLibrary, sites: ConceptLike[], words: string): Laterality | undefined {
-  const codes = new Set(sites.flatMap((s) => s.coding ?? []).map((c) => c.code));
+  // Most entries name no body site: then only the words can say.
+  const codes = sites.length ? new Set(sites.flatMap((s) => s.coding ?? []).map((c) => c.code)) : undefined;
+  const coded = (list: readonly string[]) => codes !== undefined && list.some((c) => codes.has(c));
   const { left, right, bilateral } = lib.reading.laterality;
-  const l = left.some((c) => codes.has(c)) || /\bleft\b/i.test(words);
-  const r = right.some((c) => codes.has(c)) || /\bright\b/i.test(words);
-  if (bilateral.some((c) => codes.has(c)) || /\bbilateral(ly)?\b|\bboth sides\b/i.test(words) || (l && r)) return 'bilateral';
+  const l = coded(left) || /\bleft\b/i.test(words);
+  const r = coded(right) || /\bright\b/i.test(words);
+  if (coded(bilateral) || /\bbilateral(ly)?\b|\bboth sides\b/i.test(words) || (l && r)) return 'bilateral';
   return l ? 'left' : r ? 'right' : undefined;
 }
 
@@ -264,10 +266,12 @@ function readProcedureLike(x: Reader, r: Record<string, unknown>, ref: string): 
   const codes = readConcepts(codePath, r);
   const merged = mergeConcepts(codes);
   const sites = sitePath ? readConcepts(sitePath, r) : [];
-  // The words are read only if the family needs them to decide (most entries are decided by code).
-  const family = familyOf(lib, merged, () => procedureWords(r, codes, textPath, sites), sites);
+  // The words are read only if the family needs them to decide (most entries are decided by code), and once.
+  let read: string | undefined;
+  const wordsOf = () => (read ??= procedureWords(r, codes, textPath, sites));
+  const family = familyOf(lib, merged, wordsOf, sites);
   if (!family) return;
-  const words = procedureWords(r, codes, textPath, sites);
+  const words = wordsOf();
   const notes = textPath ? textOf(readStrings(textPath, r)) : '';
   const rawDate = readString(datePath, r);
   const status = readString(t === 'Procedure' ? 'procedureStatus' : t === 'Encounter' ? 'encounterStatus' : 'reportStatus', r) ?? (r.status as string | undefined);
@@ -382,13 +386,15 @@ function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): vo
   const code = readConcept('observationCode', r);
   const own = bound.has(code);
   // A panel's components are observations of their own (an SIJ exam with one component per manoeuvre).
-  const components: [Record<string, unknown>, ConceptLike, number][] = [];
-  read<Record<string, unknown>>('observationComponent', r).forEach((c, i) => {
-    if (!c || typeof c !== 'object') return;
+  let components: [Record<string, unknown>, ConceptLike, number][] | undefined;
+  const parts = read<Record<string, unknown>>('observationComponent', r);
+  for (let i = 0; i < parts.length; i++) {
+    const c = parts[i];
+    if (!c || typeof c !== 'object') continue;
     const cc = toConcept(c.code);
-    if (cc && bound.has(cc)) components.push([c, cc, i]);
-  });
-  if (!own && components.length === 0) return;
+    if (cc && bound.has(cc)) (components ??= []).push([c, cc, i]);
+  }
+  if (!own && !components) return;
   const status = readString('observationStatus', r) ?? 'unknown';
   if (status === 'entered-in-error' || status === 'cancelled') return;
   const rawDate = readString('observationDate', r);
@@ -403,7 +409,7 @@ function observationRecs(x: Reader, r: Record<string, unknown>, ref: string): vo
   };
   if (own) out.observations.push(observationRec(base, r, code));
   // Components carry their value[x] and interpretation like an Observation does; read them through the same paths.
-  for (const [c, cc, i] of components) out.observations.push(observationRec(base, { ...c, resourceType: 'Observation' }, cc, i));
+  for (const [c, cc, i] of components ?? []) out.observations.push(observationRec(base, { ...c, resourceType: 'Observation' }, cc, i));
 }
 
 const MEDICATION_PATHS = {

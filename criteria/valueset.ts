@@ -190,7 +190,6 @@ export function compileValueSet(vs: ValueSetJson, vocab: Vocabulary = PLAIN_VOCA
     if (concepts === undefined) return undefined;
     const many = Array.isArray(concepts);
     const n = many ? concepts.length : 1;
-    const listOf = () => (many ? concepts : [concepts]);
     let decided = false;
     for (let i = 0; i < n; i++) {
       const concept = many ? concepts[i]! : concepts;
@@ -199,8 +198,8 @@ export function compileValueSet(vs: ValueSetJson, vocab: Vocabulary = PLAIN_VOCA
       for (const coding of codings) {
         const known = codingOf(coding);
         for (const inc of known.includes) {
-          if (inc.requiresText && !affirmed(entryWords(listOf(), entry), inc.requiresText)) continue;
-          if (inc.requiresSite && !siteOk(inc, listOf(), entry)) continue;
+          if (inc.requiresText && !affirmed(entryWords(many ? concepts : [concepts], entry), inc.requiresText)) continue;
+          if (inc.requiresSite && !siteOk(inc, many ? concepts : [concepts], entry)) continue;
           return { coding, cls: inc.cls, by: 'code' };
         }
         decided ||= known.decided;
