@@ -45,7 +45,7 @@ export function evaluateCriterion(spec: CriterionSpec, read: FactReader, gate = 
     status = 'unknown';
     summary = `${f.summary} (no entry of the record supports it, so it is not counted as met)`;
   }
-  return {
+  const result: CriterionResult = {
     id: spec.id,
     text: spec.text,
     status,
@@ -55,11 +55,13 @@ export function evaluateCriterion(spec: CriterionSpec, read: FactReader, gate = 
     confidence: spec.confidence,
     verified: spec.verified,
     fact: spec.fact,
-    ...(f.byAbsence && status !== 'unknown' ? { byAbsence: true } : {}),
-    ...(gate ? { gate: true } : {}),
-    ...(status === 'unknown' ? { missing: spec.missing ?? `Document: ${spec.text}` } : {}),
-    ...(status === 'not-met' && spec.failure ? { failure: spec.failure } : {}),
   };
+  // Set in this order, as the keys of the result (and of its JSON) have always been.
+  if (f.byAbsence && status !== 'unknown') result.byAbsence = true;
+  if (gate) result.gate = true;
+  if (status === 'unknown') result.missing = spec.missing ?? `Document: ${spec.text}`;
+  if (status === 'not-met' && spec.failure) result.failure = spec.failure;
+  return result;
 }
 
 export function evaluateTree(tree: CriteriaTree, criteria: Record<string, CriterionSpec>, read: FactReader): TreeResult & { status: Status } {

@@ -152,7 +152,7 @@ const compiled = Object.fromEntries(
 /** Which paths run on the fast subset (reported by the equivalence test). */
 export const FAST_PATHS = (Object.keys(PATHS) as PathName[]).filter((name) => compileFastPath(PATHS[name]) !== undefined);
 
-/** Evaluate a named path; results are plain JSON (fhirpath resolves its internal types by default). */
+/** Evaluate a named path; results are plain JSON (fhirpath resolves its internal types by default), in a new list the caller owns. */
 export function read<T = unknown>(name: PathName, resource: unknown): T[] {
   try {
     return compiled[name](resource) as T[];
@@ -186,12 +186,15 @@ export const expr = (name: PathName): string => PATHS[name];
 
 /** Read CodeableConcepts through a path, normalised so malformed input cannot throw downstream. */
 export function readConcepts(name: PathName, resource: unknown): ConceptLike[] {
-  const out: ConceptLike[] = [];
-  for (const v of read(name, resource)) {
-    const c = toConcept(v);
-    if (c !== undefined) out.push(c);
+  // read() returns a new list on every call: it is rewritten in place rather than copied.
+  const values = read(name, resource);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const c = toConcept(values[i]);
+    if (c !== undefined) values[n++] = c;
   }
-  return out;
+  values.length = n;
+  return values as ConceptLike[];
 }
 
 export function readConcept(name: PathName, resource: unknown): ConceptLike | undefined {
@@ -200,7 +203,11 @@ export function readConcept(name: PathName, resource: unknown): ConceptLike | un
 
 /** Read strings only: a number or object where text belongs is passed over, never trusted. */
 export function readStrings(name: PathName, resource: unknown): string[] {
-  return read(name, resource).filter((v): v is string => typeof v === 'string');
+  const values = read(name, resource);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (typeof values[i] === 'string') values[n++] = values[i];
+  values.length = n;
+  return values as string[];
 }
 
 /** The first string of a path: readStrings(name, resource)[0], without the list of the others. */
