@@ -43,7 +43,8 @@ const THIRTY_DAYS = new Set([4, 6, 9, 11]);
 
 export function dateSpan(value: unknown): DateSpan | undefined {
   if (typeof value !== 'string') return undefined;
-  const m = FHIR_DATE.exec(value.trim());
+  const text = value.trim();
+  const m = FHIR_DATE.exec(text);
   if (!m) return undefined;
   const [, y, mo, d] = m;
   const year = Number(y);
@@ -58,7 +59,8 @@ export function dateSpan(value: unknown): DateSpan | undefined {
   const dayNumber = Number(d);
   const daysInMonth = month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : THIRTY_DAYS.has(month) ? 30 : 31;
   if (dayNumber < 1 || dayNumber > daysInMonth) return undefined;
-  const day = `${y}-${mo}-${d}`;
+  // The pattern is anchored with fixed widths, so the day is the text's first ten characters.
+  const day = text.length === 10 ? text : text.slice(0, 10);
   return { first: day, last: day };
 }
 
