@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { FEEDBACK_SELECT, feedbackEntryKey, rowToFeedback, type FeedbackRow, type FeedbackStore } from './feedback-store';
+import { FEEDBACK_SELECT, feedbackEntryKey, rowToFeedback, type FeedbackRow, type FeedbackStore, type IssuedCard } from './feedback-store';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS issued_cards (
@@ -73,8 +73,14 @@ export function createSqliteFeedbackStore(file: string): FeedbackStore {
 
   const insertCard = db.prepare(
     `INSERT OR REPLACE INTO issued_cards (uuid, service_id, hook_instance, order_ref, outcome, determination, issued_at, suggestion_ids)
-     VALUES (@uuid, @serviceId, @hookInstance, @orderReference, @outcome, @determination, @issuedAt, @suggestionIds)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // One transaction per hook call, built once (db.transaction wraps the function anew on every call).
+  const insertCards = db.transaction((cards: IssuedCard[]) => {
+    for (const c of cards) {
+      insertCard.run(c.uuid, c.serviceId, c.hookInstance, c.orderReference, c.outcome, c.determination == null ? null : JSON.stringify(c.determination), c.issuedAt, JSON.stringify(c.suggestionIds));
+    }
+  });
   const insertFeedback = db.prepare(
     `INSERT OR IGNORE INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_reason, outcome_timestamp, received_at, entry_key)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -88,11 +94,7 @@ export function createSqliteFeedbackStore(file: string): FeedbackStore {
 
   return {
     async recordIssued(cards) {
-      db.transaction(() => {
-        for (const c of cards) {
-          insertCard.run({ ...c, determination: c.determination == null ? null : JSON.stringify(c.determination), suggestionIds: JSON.stringify(c.suggestionIds) });
-        }
-      })();
+      insertCards(cards);
     },
     async issuedSuggestions(serviceId, uuids) {
       const out = new Map<string, string[]>();
