@@ -29,8 +29,10 @@ export type MedicalNecessityExtension = Pick<Determination, 'order' | 'code' | '
  * more; each criterion id, text, status, evidence and its citation), without empty values.
  */
 export function toMedicalNecessityExtension(d: Determination): MedicalNecessityExtension {
-  return compact({ order: d.order, code: d.code, outcome: d.outcome, policy: d.policy, ...(d.coverage ? { coverage: d.coverage } : {}), criteria: d.criteria });
+  return (compactValue(medicalNecessityOf(d)) ?? {}) as MedicalNecessityExtension;
 }
+
+const medicalNecessityOf = (d: Determination) => ({ order: d.order, code: d.code, outcome: d.outcome, policy: d.policy, ...(d.coverage ? { coverage: d.coverage } : {}), criteria: d.criteria });
 
 export interface CardOptions {
   uuid: string;
@@ -49,7 +51,7 @@ export function buildCard(d: Determination, opts: CardOptions): Card {
   // Only alternatives the engine stands behind become suggestions: an order it judged not medically
   // necessary, or not meeting the criteria, for this patient stays advice in the detail.
   const suggestions = d.alternatives.filter((a) => a.action && a.actionable !== false).map((a) => suggestion(a, d, opts));
-  return compact({
+  const card = compact({
     uuid: opts.uuid,
     summary: d.summary,
     indicator: indicatorOf(d),
@@ -59,12 +61,19 @@ export function buildCard(d: Determination, opts: CardOptions): Card {
     // Overriding means signing against the card's advice: there is none to override on criteria-met.
     ...(d.outcome !== 'criteria-met' ? { overrideReasons: OVERRIDE_REASONS } : {}),
     links: [...(opts.documentation ? [opts.documentation] : []), ...links(d, opts.publicBaseUrl)],
-    extension: {
-      'medical-necessity': toMedicalNecessityExtension(d),
-      // Da Vinci CRD: which order the card is about.
-      'davinci-crd.associated-resource': [{ reference: d.order.reference }],
-    },
   }) as Card;
+  // The extension, last among the card's keys, is compacted on its own: the determination is the
+  // bulk of a card, and walking it once more inside the card's compact found nothing left to drop.
+  const medicalNecessity = compactValue(medicalNecessityOf(d));
+  // Da Vinci CRD: which order the card is about.
+  const associated = compactValue([{ reference: d.order.reference }]);
+  if (medicalNecessity !== undefined || associated !== undefined) {
+    card.extension = {
+      ...(medicalNecessity !== undefined ? { 'medical-necessity': medicalNecessity } : {}),
+      ...(associated !== undefined ? { 'davinci-crd.associated-resource': associated } : {}),
+    } as Card['extension'];
+  }
+  return card;
 }
 
 /**
@@ -93,37 +102,65 @@ const rationaleUrl = (d: Determination, publicBaseUrl: string): string | undefin
 
 /**
  * CDS Hooks 2.0: JSON elements "SHALL NOT be null" and arrays and strings "SHALL NOT be empty". Every
- * card and action leaves through here.
+ * card and action leaves through here. The result shares what had nothing to drop with the input (the
+ * engine's determination, the client's order): it is for sending, not for changing.
  */
 export function compact<T>(value: T): T {
   return (compactValue(value) ?? {}) as T;
 }
 
-/** The value without null and empty strings, and without the arrays and objects that leaves empty; undefined if nothing is left. */
+/**
+ * The value without null and empty strings, and without the arrays and objects that leaves empty; undefined if nothing is left.
+ * An array or plain object with nothing to drop comes back as it is, not copied: most of a card (the
+ * determination's criteria and evidence, the order) is already clean, and copying it took most of
+ * compact's time and a share of the garbage each hook call leaves. A copy, when one is needed, is
+ * made at the first element that changes.
+ */
 function compactValue(v: unknown): unknown {
   if (Array.isArray(v)) {
-    const items: unknown[] = [];
-    for (const x of v) {
+    let items: unknown[] | undefined = Object.getPrototypeOf(v) === Array.prototype ? undefined : [];
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
       const kept = compactValue(x);
+      if (items === undefined) {
+        if (kept === x && kept !== undefined) continue;
+        items = v.slice(0, i);
+      }
       if (kept !== undefined) items.push(kept);
     }
+    if (items === undefined) return v.length ? v : undefined;
     return items.length ? items : undefined;
   }
   if (v && typeof v === 'object') {
+    const source = v as Record<string, unknown>;
+    const keys = Object.keys(source);
     // Built by assignment: Object.fromEntries made slow dictionary-mode objects, and took most of the
-    // time of building a card.
+    // time of building a card. Only a plain object is ever handed back as it is.
     let out: Record<string, unknown> | undefined;
-    for (const k of Object.keys(v)) {
-      const kept = compactValue((v as Record<string, unknown>)[k]);
-      if (kept === undefined) continue;
-      out ??= {};
-      // A key named __proto__ (JSON can carry one) is defined, not assigned, so it stays a plain key.
-      if (k === '__proto__') Object.defineProperty(out, k, { value: kept, writable: true, enumerable: true, configurable: true });
-      else out[k] = kept;
+    let asIs = Object.getPrototypeOf(source) === Object.prototype;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const x = source[k];
+      const kept = compactValue(x);
+      if (asIs) {
+        if (kept === x && kept !== undefined) continue;
+        asIs = false;
+        for (let j = 0; j < i; j++) out = assign(out, keys[j]!, source[keys[j]!]);
+      }
+      if (kept !== undefined) out = assign(out, k, kept);
     }
+    if (asIs) return keys.length ? source : undefined;
     return out;
   }
   return v === null || v === '' ? undefined : v;
+}
+
+function assign(out: Record<string, unknown> | undefined, k: string, value: unknown): Record<string, unknown> {
+  out ??= {};
+  // A key named __proto__ (JSON can carry one) is defined, not assigned, so it stays a plain key.
+  if (k === '__proto__') Object.defineProperty(out, k, { value, writable: true, enumerable: true, configurable: true });
+  else out[k] = value;
+  return out;
 }
 
 function suggestion(a: Alternative, d: Determination, opts: CardOptions): Suggestion {

@@ -105,6 +105,24 @@ describe('buildCard', () => {
     ]);
   });
 
+  it('is already compact as a whole, with the extension compacted on its own and last among its keys', () => {
+    const base = determination('documentation-needed');
+    const sparse = {
+      ...base,
+      summary: '',
+      coverage: undefined,
+      criteria: [...base.criteria, { id: 'c2', text: '', status: 'unknown', evidence: [], summary: '', citation: 'LCD', confidence: 'P', verified: true }],
+    } as unknown as Determination;
+    for (const d of [base, sparse, determination('criteria-met'), determination('not-medically-necessary')]) {
+      const c = card(d);
+      const text = JSON.stringify(c);
+      expect(JSON.stringify(compact(JSON.parse(text)))).toBe(text);
+      expect(Object.keys(c).at(-1)).toBe('extension');
+      expect(Object.keys(c.extension!)).toEqual(['medical-necessity', 'davinci-crd.associated-resource']);
+    }
+    expect(card(sparse).summary).toBeUndefined();
+  });
+
   it('is info for documentation-needed and criteria-met, warning for criteria-not-met, critical only for a safety advisory', () => {
     expect(card(determination('documentation-needed')).indicator).toBe('info');
     expect(card(determination('criteria-met')).indicator).toBe('info');
@@ -131,6 +149,25 @@ describe('buildCard', () => {
 
   it('compact drops nulls, empty strings, arrays and objects, and keeps false and 0', () => {
     expect(compact({ a: null, b: '', c: [], d: {}, e: [null, ''], f: false, g: 0, h: { i: [] } })).toEqual({ f: false, g: 0 });
+  });
+
+  it('compact leaves its input as it was, and hands back what has nothing to drop as it is', () => {
+    fc.assert(
+      fc.property(fc.json({ depthSize: 'medium' }), (json) => {
+        const value: unknown = JSON.parse(json);
+        const compacted = compact(value);
+        expect(JSON.stringify(value)).toBe(JSON.stringify(JSON.parse(json)));
+        if (compacted && typeof compacted === 'object' && Object.keys(compacted).length) expect(compact(compacted)).toBe(compacted);
+      }),
+      { numRuns: 1000, seed: 1107 },
+    );
+    const clean = { a: [1, { b: 'x' }], c: { d: false } };
+    expect(compact(clean)).toBe(clean);
+    const dirty = { a: [1, { b: 'x' }], c: { d: false, e: null } };
+    const out = compact(dirty);
+    expect(out).toEqual({ a: [1, { b: 'x' }], c: { d: false } });
+    expect(out.a).toBe(dirty.a); // the clean part is not copied
+    expect(dirty.c.e).toBeNull(); // the input is not changed
   });
 
   it('compact gives what the entries-and-fromEntries walk gave, on any JSON, a __proto__ key included', () => {
