@@ -47,12 +47,19 @@ export class FetchBudget {
   bytes = 0;
   requests = 0;
   private readonly controller = new AbortController();
-  readonly signal: AbortSignal;
+  private either?: AbortSignal;
   constructor(
     readonly limits: FetchLimits,
-    deadline: AbortSignal,
-  ) {
-    this.signal = AbortSignal.any([deadline, this.controller.signal]);
+    private readonly deadline: AbortSignal,
+  ) {}
+
+  /**
+   * Aborted at the deadline or at the first breach. Made when a fetch first asks for it: most hook
+   * calls bring their whole record as prefetch and fetch nothing, and AbortSignal.any is not free.
+   * Made late, it is already aborted if either was, with that reason.
+   */
+  get signal(): AbortSignal {
+    return (this.either ??= AbortSignal.any([this.deadline, this.controller.signal]));
   }
 
   private breach(message: string): never {

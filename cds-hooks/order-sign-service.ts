@@ -72,16 +72,16 @@ async function orderSign(body: unknown, deps: OrderSignDeps): Promise<CdsRespons
   // The deadline starts with the call, so fetching and evaluation share it.
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), deps.deadlineMs);
+  const budget = new FetchBudget(deps.limits ?? DEFAULT_FETCH_LIMITS, controller.signal);
   let resolved: ResolvedRecord;
   try {
-    resolved = await resolvePrefetch(request, {
-      fetch: deps.fetch,
-      allowlist: deps.allowlist,
-      budget: new FetchBudget(deps.limits ?? DEFAULT_FETCH_LIMITS, controller.signal),
-    });
+    resolved = await resolvePrefetch(request, { fetch: deps.fetch, allowlist: deps.allowlist, budget });
   } finally {
     clearTimeout(timer);
-    controller.abort();
+    // Stops whatever fetch is still reading. A call that fetched nothing (the whole record came as
+    // prefetch, the usual case) has nothing to stop, and aborting is not free: it builds a
+    // DOMException, stack and all, and dispatches abort events to the budget's signals.
+    if (budget.requests > 0) controller.abort();
   }
   const isolated = isolateHookRecord(request.context.patientId, resolved.resources, drafts);
   let record: ResolvedRecord = { ...resolved, resources: isolated.resources };
