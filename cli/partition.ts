@@ -6,8 +6,7 @@
 // (p<P>.t<thread>.ndjson, lines "patient<TAB>resource") and its own shard of the shared index, so
 // no step waits for one thread. Nothing is held in memory beyond one read chunk and write buffers
 // of a fixed total size.
-import { closeSync, createWriteStream, openSync, readSync, statSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ownersOf, patientIdOf, SHARED_TYPES } from '../criteria';
 import { createSharedIndex } from './shared-index';
@@ -58,9 +57,21 @@ export function byteRanges(files: string[], size: number): ByteRange[] {
   return ranges;
 }
 
-/** The lines whose first byte lies in [start, end), read in 1 MB chunks. */
-export function* linesInRange(range: ByteRange): Generator<string> {
+/** One line of a range: its text, and where its bytes are (valid until the next line is read). */
+export interface RangeLine {
+  text: string;
+  bytes: Buffer;
+  start: number;
+  end: number;
+}
+
+/**
+ * The lines whose first byte lies in [start, end), read in 1 MB chunks. One cursor object is
+ * yielded again for every line, so that reading a line allocates only its text.
+ */
+export function* rangeLines(range: ByteRange): Generator<RangeLine> {
   const fd = openSync(range.file, 'r');
+  const line: RangeLine = { text: '', bytes: Buffer.alloc(0), start: 0, end: 0 };
   try {
     const chunk = Buffer.allocUnsafe(1024 * 1024);
     let pos = range.start > 0 ? range.start - 1 : 0;
@@ -68,6 +79,18 @@ export function* linesInRange(range: ByteRange): Generator<string> {
     // A range that starts mid-line leaves that line to the range before it.
     let skipping = range.start > 0;
     let lineStart = pos;
+    const at = (bytes: Buffer, start: number, end: number): RangeLine => {
+      line.bytes = bytes;
+      line.start = start;
+      line.end = end;
+      line.text = bytes.toString('utf8', start, end);
+      if (lineStart === 0 && line.text.charCodeAt(0) === 0xfeff) {
+        // A byte-order mark (EF BB BF): neither the text nor the bytes pass it on.
+        line.text = line.text.slice(1);
+        line.start += 3;
+      }
+      return line;
+    };
     for (;;) {
       const n = readSync(fd, chunk, 0, chunk.length, pos);
       if (n === 0) break;
@@ -76,11 +99,10 @@ export function* linesInRange(range: ByteRange): Generator<string> {
         const nl = chunk.indexOf(10, from);
         if (nl === -1 || nl >= n) break;
         if (skipping) skipping = false;
-        else {
-          let text = carry ? Buffer.concat([carry, chunk.subarray(from, nl)]).toString('utf8') : chunk.toString('utf8', from, nl);
-          if (lineStart === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark
-          yield text;
-        }
+        else if (carry) {
+          const whole = Buffer.concat([carry, chunk.subarray(from, nl)]);
+          yield at(whole, 0, whole.length);
+        } else yield at(chunk, from, nl);
         carry = undefined;
         from = nl + 1;
         lineStart = pos + from;
@@ -89,36 +111,58 @@ export function* linesInRange(range: ByteRange): Generator<string> {
       if (from < n) carry = carry ? Buffer.concat([carry, chunk.subarray(from, n)]) : Buffer.from(chunk.subarray(from, n));
       pos += n;
     }
-    if (carry && !skipping && lineStart < range.end) yield carry.toString('utf8');
+    if (carry && !skipping && lineStart < range.end) yield at(carry, 0, carry.length);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Collects small writes into chunks (at most 256 KB): one await per chunk instead of per line. */
-class Buffered {
-  private parts: string[] = [];
-  private size = 0;
+/** The text of every line of a range (rangeLines without the bytes). */
+export function* linesInRange(range: ByteRange): Generator<string> {
+  for (const line of rangeLines(range)) yield line.text;
+}
+
+/**
+ * One partition file of this thread, written in chunks from one buffer with writeSync: each line's
+ * bytes are copied as they were read, never encoded again, and nothing waits in memory as strings
+ * (that survived collections and was promoted).
+ */
+class PartitionWriter {
+  private readonly fd: number;
+  private buf: Buffer | undefined;
+  private used = 0;
   constructor(
-    readonly stream: WriteStream,
+    file: string,
     readonly chunk: number,
-  ) {}
-  /** A promise only when the chunk was written and the stream asks to wait: no await per line. */
-  add(s: string): Promise<void> | undefined {
-    this.parts.push(s);
-    this.size += s.length;
-    return this.size >= this.chunk ? this.flush() : undefined;
+  ) {
+    this.fd = openSync(file, 'w');
   }
-  async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const chunk = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  /** `patient<TAB>line<LF>`, the line's bytes taken from where they were read. */
+  add(patient: string, line: RangeLine): void {
+    const size = 3 * patient.length + 2 + (line.end - line.start); // a UTF-16 unit is at most 3 bytes of UTF-8
+    if (this.used + size > this.chunk) this.flush();
+    if (size > this.chunk) {
+      this.write(Buffer.from(`${patient}\t`));
+      this.write(line.bytes.subarray(line.start, line.end));
+      this.write(Buffer.from('\n'));
+      return;
+    }
+    const buf = (this.buf ??= Buffer.allocUnsafe(this.chunk));
+    this.used += buf.write(patient, this.used);
+    buf[this.used++] = 9;
+    this.used += line.bytes.copy(buf, this.used, line.start, line.end);
+    buf[this.used++] = 10;
   }
-  async end(): Promise<void> {
-    await this.flush();
-    await new Promise<void>((res, rej) => this.stream.end((e?: Error | null) => (e ? rej(e) : res())));
+  flush(): void {
+    if (this.used) this.write(this.buf!.subarray(0, this.used));
+    this.used = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+  private write(bytes: Buffer): void {
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
   }
 }
 
@@ -173,11 +217,12 @@ export function ownerFromText(line: string): string | undefined {
 export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => void): Promise<SplitResult> {
   const result: SplitResult = { resources: 0, skipped: 0, dropped: 0, shared: 0, bytes: 0 };
   const chunk = Math.max(16 * 1024, Math.min(256 * 1024, Math.floor(WRITE_BUFFER_BYTES / job.partitions)));
-  const own = Array.from({ length: job.partitions }, (_, p) => new Buffered(createWriteStream(partitionFile(job.work, p, job.thread)), chunk));
+  const own = Array.from({ length: job.partitions }, (_, p) => new PartitionWriter(partitionFile(job.work, p, job.thread), chunk));
   const shared = createSharedIndex(sharedIndexFile(job.work, job.thread));
   let sinceReport = 0;
   for (const range of job.ranges) {
-    for (const line of linesInRange(range)) {
+    for (const read of rangeLines(range)) {
+      const line = read.text;
       const bytes = line.length + 1;
       result.bytes += bytes;
       if ((sinceReport += bytes) > 4 * 1024 * 1024) {
@@ -188,8 +233,7 @@ export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => vo
       const fast = ownerFromText(line);
       if (fast !== undefined) {
         result.resources++;
-        const wait = own[hash(fast) % job.partitions]!.add(`${fast}\t${line}\n`);
-        if (wait) await wait;
+        own[hash(fast) % job.partitions]!.add(fast, read);
         continue;
       }
       let r: Record<string, unknown>;
@@ -221,12 +265,11 @@ export async function splitRanges(job: SplitJob, onLines?: (bytes: number) => vo
         result.dropped++;
         continue;
       }
-      const wait = own[hash(patient) % job.partitions]!.add(`${patient}\t${line}\n`);
-      if (wait) await wait;
+      own[hash(patient) % job.partitions]!.add(patient, read);
     }
   }
   if (sinceReport) onLines?.(sinceReport);
-  await Promise.all(own.map((w) => w.end()));
+  for (const w of own) w.close();
   shared.close();
   return result;
 }

@@ -1,11 +1,11 @@
 // Pass 1's byte ranges: however a file is cut, every line is read exactly once, by the range it
 // starts in — including lines longer than a read chunk, a missing final newline and a byte-order mark.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { byteRanges, linesInRange, ownerFromText } from '../../cli/partition';
+import { byteRanges, hash, linesInRange, ownerFromText, partitionFile, splitRanges } from '../../cli/partition';
 import { ownersOf } from '../../criteria';
 
 const dir = mkdtempSync(join(tmpdir(), 'ranges-'));
@@ -68,5 +68,33 @@ describe('reading the patient of a line from its text', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('writing partition files', () => {
+  it('copies each line as it was read, behind its patient: non-ASCII, longer than a write chunk, across read chunks, after a byte-order mark', async () => {
+    const obs = (patient: string, note: string) => JSON.stringify({ resourceType: 'Observation', subject: { reference: `Patient/${patient}` }, note: [{ text: note }] });
+    const lines = [
+      obs('a', 'first, after the mark'),
+      obs('b', 'Ünïcödé — “quoted” 🦴'),
+      obs('a', 'x'.repeat(700_000)), // longer than a write chunk (16-256 KB) and across the 1 MB read chunk
+      JSON.stringify({ resourceType: 'Coverage', id: 'c', beneficiary: { reference: 'Patient/b' }, payor: [{ reference: 'Organization/o' }] }),
+      obs('c', 'y'.repeat(400_000)),
+      ' {"resourceType": "Condition", "subject": {"reference": "Patient/c"}}', // not in the plain form: parsed
+      JSON.stringify({ resourceType: 'Organization', id: 'o' }),
+      obs('b', 'last line, no newline'),
+    ];
+    const file = join(dir, `split${n++}.ndjson`);
+    writeFileSync(file, `\uFEFF${lines.join('\n')}`);
+    const work = mkdtempSync(join(tmpdir(), 'split-'));
+    const partitions = 2;
+    const result = await splitRanges({ ranges: byteRanges([file], 300_000), work, thread: 0, partitions });
+    expect(result).toMatchObject({ resources: 8, shared: 1, skipped: 0, dropped: 0 });
+    const expected = ['', ''];
+    for (const line of lines.filter((l) => !l.includes('"Organization"'))) {
+      const owner = /Patient\/(\w+)/.exec(line)![1]!;
+      expected[hash(owner) % partitions] += `${owner}\t${line}\n`;
+    }
+    for (let p = 0; p < partitions; p++) expect(readFileSync(partitionFile(work, p, 0), 'utf8')).toBe(expected[p]);
   });
 });
