@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { determine, ownersOf, type Outcome, type PolicyLibrary } from '../criteria';
 import { partitionFile } from './partition';
-import { sharedClosure, type SharedReader } from './shared-index';
+import { closureOf, sharedClosure, sharedRefs, type SharedReader } from './shared-index';
 
 export interface PartitionInput {
   work: string;
@@ -98,6 +98,11 @@ function parseOwn(line: string, patient: string): Record<string, unknown> | 'ski
 export async function evaluatePartition(lib: PolicyLibrary, index: SharedReader, input: PartitionInput, sink: RowSink): Promise<PartitionCounts> {
   const counts = emptyCounts();
   const groups = readPartition(input);
+  // The shared keys every patient's lines name, read once: fetched together for the whole partition
+  // (a few queries per shard, not one per shard per patient), then each patient joined from that.
+  const named = new Map<string, string[]>();
+  for (const [patient, lines] of groups) named.set(patient, lines.flatMap(sharedRefs));
+  const shared = index.fetchClosure([...named.values()].flat());
   for (const [patient, lines] of groups) {
     const resources: unknown[] = [];
     const kept: string[] = [];
@@ -109,10 +114,15 @@ export async function evaluatePartition(lib: PolicyLibrary, index: SharedReader,
         kept.push(line);
       }
     }
+    const keys = named.get(patient)!;
     groups.delete(patient); // let the raw lines go as soon as the patient is read
+    named.delete(patient);
     if (kept.length === 0) continue;
     counts.patients++;
-    for (const s of sharedClosure(kept, index)) resources.push(JSON.parse(s));
+    // Nearly always every line is the patient's, and its keys are those read above; else only the
+    // kept lines' keys count.
+    const join = kept.length === lines.length ? closureOf(keys, shared) : sharedClosure(kept, shared);
+    for (const s of join) resources.push(JSON.parse(s));
     for (const d of determine(lib, resources, { asOf: input.asOf })) {
       counts.orders++;
       counts.byOutcome[d.outcome]++;

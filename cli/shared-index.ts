@@ -2,8 +2,10 @@
 // types criteria/compartment.ts calls shared), kept on disk in one SQLite file so that memory stays
 // bounded however many there are — an export where every member's payer is its own Organization
 // has as many of them as patients. Each pass-1 thread writes a shard; each evaluating thread opens
-// every shard read-only and looks up, per patient, only the keys that patient's resources name
-// (with a small cache, since practitioners and sites are named by many patients).
+// every shard read-only and looks up only the keys a partition's resources name, all of them at
+// once in a few queries per shard (nearly every patient names a payer no other patient does, and a
+// query per shard per patient cost more than the rest of the join), with a small cache, since
+// practitioners and sites are named by many patients.
 import Database from 'better-sqlite3';
 import { SHARED_TYPES } from '../criteria';
 
@@ -103,10 +105,23 @@ export interface SharedEntry {
   refs: string[];
 }
 
-export interface SharedReader {
+/** Where shared keys are looked up: the index itself, or what was fetched for one partition. */
+export interface SharedLookup {
   get(key: string): SharedEntry | undefined;
+}
+
+export interface SharedReader extends SharedLookup {
+  /**
+   * The entries of `keys` and, transitively, of every key those entries reference, fetched at once:
+   * the cache's hits, then the misses in a few queries per shard. A key outside that closure is
+   * looked up on its own, as by get.
+   */
+  fetchClosure(keys: Iterable<string>): SharedLookup;
   close(): void;
 }
+
+/** Keys per batched query (SQLite allows 32,766 parameters; past a few hundred it stops mattering). */
+const KEYS_PER_QUERY = 500;
 
 /**
  * Read-only lookups, cached in two generations of `cacheSize` keys: a key used in the current or
@@ -116,34 +131,96 @@ export interface SharedReader {
 export function openSharedIndex(paths: string[], cacheSize = 20_000): SharedReader {
   const dbs = paths.map((p) => new Database(p, { readonly: true, fileMustExist: true }));
   const selects = dbs.map((db) => db.prepare('SELECT line FROM shared WHERE key = ?').pluck());
+  // In index order, (key, rowid): a key's lines in the order they were written, as the query above
+  // reads them. A short chunk repeats its last key (IN ignores the repeats).
+  const batches = dbs.map((db) => db.prepare(`SELECT key, line FROM shared WHERE key IN (${new Array(KEYS_PER_QUERY).fill('?').join(',')}) ORDER BY key, rowid`).raw());
   let young = new Map<string, SharedEntry | null>();
   let old = new Map<string, SharedEntry | null>();
-  return {
-    get(key) {
-      let entry = young.get(key);
-      if (entry === undefined) {
-        entry = old.get(key);
-        if (entry === undefined) {
-          const lines = [...new Set(selects.flatMap((s) => s.all(key) as string[]))];
-          entry = lines.length ? { lines, refs: [...new Set(lines.flatMap(sharedRefs))] } : null;
-        }
-        young.set(key, entry);
-        if (young.size >= cacheSize) {
-          old = young;
-          young = new Map();
+  const remember = (key: string, entry: SharedEntry | null) => {
+    young.set(key, entry);
+    if (young.size >= cacheSize) {
+      old = young;
+      young = new Map();
+    }
+  };
+  /** The cached entry (null: known absent), or undefined when the key must be read. */
+  const cached = (key: string): SharedEntry | null | undefined => {
+    let entry = young.get(key);
+    if (entry === undefined) {
+      entry = old.get(key);
+      if (entry !== undefined) remember(key, entry);
+    }
+    return entry;
+  };
+  /** Every shard's lines for one key, shard after shard; a key in several shards: each line once. */
+  const entryOf = (lines: string[]): SharedEntry | null => {
+    const unique = [...new Set(lines)];
+    return unique.length ? { lines: unique, refs: [...new Set(unique.flatMap(sharedRefs))] } : null;
+  };
+  /** Lines per key of `keys` (distinct), shard after shard, KEYS_PER_QUERY keys a query. */
+  const readMany = (keys: string[]): Map<string, string[]> => {
+    const lines = new Map<string, string[]>();
+    const params = new Array<string>(KEYS_PER_QUERY);
+    for (let from = 0; from < keys.length; from += KEYS_PER_QUERY) {
+      const n = Math.min(KEYS_PER_QUERY, keys.length - from);
+      for (let i = 0; i < KEYS_PER_QUERY; i++) params[i] = keys[from + Math.min(i, n - 1)]!;
+      for (const batch of batches) {
+        for (const [key, line] of batch.all(params) as [string, string][]) {
+          const list = lines.get(key);
+          if (list) list.push(line);
+          else lines.set(key, [line]);
         }
       }
+    }
+    return lines;
+  };
+  const reader: SharedReader = {
+    get(key) {
+      let entry = cached(key);
+      if (entry === undefined) remember(key, (entry = entryOf(selects.flatMap((s) => s.all(key) as string[]))));
       return entry ?? undefined;
+    },
+    fetchClosure(keys) {
+      const found = new Map<string, SharedEntry | null>();
+      let wanted = [...new Set(keys)];
+      while (wanted.length) {
+        const next: string[] = [];
+        const take = (key: string, entry: SharedEntry | null) => {
+          found.set(key, entry);
+          for (const r of entry?.refs ?? []) if (!found.has(r)) next.push(r);
+        };
+        const misses: string[] = [];
+        for (const key of wanted) {
+          if (found.has(key)) continue;
+          const entry = cached(key);
+          if (entry === undefined) misses.push(key);
+          else take(key, entry);
+        }
+        const read = readMany(misses);
+        for (const key of misses) {
+          const entry = entryOf(read.get(key) ?? []);
+          remember(key, entry);
+          take(key, entry);
+        }
+        wanted = [...new Set(next)].filter((k) => !found.has(k));
+      }
+      return { get: (key) => (found.has(key) ? (found.get(key) ?? undefined) : reader.get(key)) };
     },
     close: () => dbs.forEach((db) => db.close()),
   };
+  return reader;
 }
 
 /**
  * The shared resources one patient may use: those its own resources reference, and (transitively)
  * those these reference — the closure criteria/compartment.ts's isolatePatient keeps.
  */
-export function sharedClosure(ownLines: readonly string[], index: SharedReader): string[] {
+export function sharedClosure(ownLines: readonly string[], index: SharedLookup): string[] {
+  return closureOf(ownLines.flatMap(sharedRefs), index);
+}
+
+/** sharedClosure from the keys its lines reference, in order (their sharedRefs, concatenated). */
+export function closureOf(keys: readonly string[], index: SharedLookup): string[] {
   const seen = new Set<string>();
   const queue: string[] = [];
   const visit = (k: string) => {
@@ -151,7 +228,7 @@ export function sharedClosure(ownLines: readonly string[], index: SharedReader):
     seen.add(k);
     queue.push(k);
   };
-  for (const line of ownLines) sharedRefs(line).forEach(visit);
+  keys.forEach(visit);
   const out: string[] = [];
   for (let i = 0; i < queue.length; i++) {
     const entry = index.get(queue[i]!);
