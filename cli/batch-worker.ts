@@ -2,12 +2,12 @@
 // export (partition.ts), or pass 2 over one partition (evaluate-partition.ts) with its
 // determinations written to a part file (local run) or to PostgreSQL (queue worker). Loads the
 // policy library once per thread and keeps the shared index open between partitions.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { PolicyLibrary } from '../criteria';
 import { loadLibraryFromDisk } from '../server/policy-files';
 import { evaluatePartition, type PartitionCounts, type PartitionInput, type RowSink } from './evaluate-partition';
-import { sharedIndexFile, splitRanges, type SplitJob, type SplitResult } from './partition';
+import { sharedIndexFile, splitRanges, writeAll, type SplitJob, type SplitResult } from './partition';
 import { openSharedIndex, type SharedReader } from './shared-index';
 
 export type ThreadJob =
@@ -39,7 +39,7 @@ function fileSink(path: string): RowSink & { close(): void } {
   const buf = Buffer.allocUnsafe(2 * SINK_CHUNK);
   let used = 0;
   const flush = () => {
-    for (let at = 0; at < used; ) at += writeSync(fd, buf, at, used - at);
+    writeAll(fd, buf, used);
     used = 0;
   };
   return {
@@ -49,7 +49,7 @@ function fileSink(path: string): RowSink & { close(): void } {
       if (used + most > buf.length) flush();
       if (most > buf.length) {
         const bytes = Buffer.from(`${row.line}\n`);
-        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+        writeAll(fd, bytes, bytes.length);
       } else {
         used += buf.write(row.line, used);
         buf[used++] = 10;

@@ -122,6 +122,11 @@ export function* linesInRange(range: ByteRange): Generator<string> {
   for (const line of rangeLines(range)) yield line.text;
 }
 
+/** The first `length` bytes of `bytes` to a file, however many writeSync calls that takes. */
+export function writeAll(fd: number, bytes: Buffer, length: number): void {
+  for (let at = 0; at < length; ) at += writeSync(fd, bytes, at, length - at);
+}
+
 /**
  * One partition file of this thread, written in chunks from one buffer with writeSync: each line's
  * bytes are copied as they were read, never encoded again, and nothing waits in memory as strings
@@ -162,7 +167,7 @@ class PartitionWriter {
     closeSync(this.fd);
   }
   private write(bytes: Buffer): void {
-    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at, bytes.length - at);
+    writeAll(this.fd, bytes, bytes.length);
   }
 }
 
