@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../server/policy-files';
+import { machineReference, parseFloor } from './machine';
 import { processTree } from './process-tree';
 import { profileSummary } from './profile';
 import { steadyLoad } from './steady-load';
@@ -105,17 +106,6 @@ async function closedLoop(server: Server, payload: Buffer, clients: number, unti
   return { latencies: latencies.sort((a, b) => a - b), failed, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Median of `JSON.stringify(JSON.parse(body))` in this process: the least any server can do per request. */
-function parseFloor(body: string, reps = 300): number {
-  const t: number[] = [];
-  for (let i = 0; i < reps + 20; i++) {
-    const s = performance.now();
-    JSON.stringify(JSON.parse(body));
-    if (i >= 20) t.push(performance.now() - s);
-  }
-  return quantile(t.sort((a, b) => a - b), 0.5);
-}
-
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
 const msOf = (n: number) => `${n.toFixed(1)} ms`;
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -201,7 +191,8 @@ export async function measureService(log: Log, verdict: Verdict): Promise<void> 
       `The issue's request is that record indented by two spaces (${kb(issueBody)}); the same request unindented is ${kb(compactBody)}. ` +
       'Per mode: 300 warm-up requests, 300 sequential keep-alive POSTs, 8 closed-loop keep-alive clients for 10 s, and (production) 200 requests/s of evenly spaced arrivals for 30 s (bench/steady-load.ts, each request timed from when it was due). ' +
       'The floor is `JSON.stringify(JSON.parse(body))` of the same body in the bench process, median of 300, right after the sequential phase. CPU per request is the server\'s user + system time (supervisor and workers) over the 8-client phase, divided by its requests. ' +
-      `The load generator runs on the same ${cpus().length} cores. Load average (1 / 5 / 15 min) after each phase: the machine is shared, and anything above 0 slows these figures.`,
+      `The load generator runs on the same ${cpus().length} cores. Load average (1 / 5 / 15 min) after each phase: the machine is shared, and anything above 0 slows these figures. ` +
+      machineReference().sentence,
   );
   log('');
   log('| mode | body | floor | sequential p50 | p50 / floor | sequential p99 | 8 clients | 8 clients p99 | CPU / request | 200 req/s steady p99 | load | target |');
