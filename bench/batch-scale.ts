@@ -89,7 +89,8 @@ export async function batchScale(log: Log, verdict: Verdict): Promise<void> {
   log(`| the engine: \`determine()\` (criteria/) | ${share('determine criteria/determine.ts')} |`);
   log(`| … of which \`extractRecords\` | ${share('extractRecords criteria/records.ts')} |`);
   log(`| pass 2 around the engine: parse, isolation check, join, serialise (\`evaluatePartition\` less \`determine\`) | ${(((p.incl.get('evaluatePartition cli/evaluate-partition.ts') ?? 0) - (p.incl.get('determine criteria/determine.ts') ?? 0)) / p.busy * 100).toFixed(0)}% |`);
-  log(`| … of which the shared join (\`sharedClosure\`) | ${share('sharedClosure cli/shared-index.ts')} |`);
+  const joinSeconds = ['sharedRefs', 'fetchClosure', 'closureOf'].reduce((sum, f) => sum + (p.incl.get(`${f} cli/shared-index.ts`) ?? 0), 0);
+  log(`| … of which the shared join (\`sharedRefs\`, \`fetchClosure\`, \`closureOf\`: keys named, read for the partition, joined per patient) | ${((100 * joinSeconds) / p.busy).toFixed(0)}% |`);
   log(`| pass 1: split by patient (\`splitRanges\`) | ${share('splitRanges cli/partition.ts')} |`);
   log(`| garbage collection | ${share('(garbage collector)')} |`);
   log('');
