@@ -48,7 +48,7 @@ export async function batchScale(log: Log, verdict: Verdict): Promise<void> {
   log('## Batch review of a Bulk Data export');
   log('');
   const sizes = (process.env.BENCH_BATCH_SIZES ?? '2000,20000,100000').split(',').map(Number);
-  log(`Measured ${new Date().toISOString()}. The realistic export (\`npm run generate-export\`, seed 1): varied histories, a payer Organization per patient, shared practitioners and sites, noise. Each size is reviewed by \`npm run evaluate -- --ndjson <dir> --out <file>\` in its own process on ${cpus().length} cores: patients/s is over the whole command, startup included; "in run" is the command's own figure; CPU is user + system over all threads. Load average (1 / 5 / 15 min) when the run ended: the machine is shared, and anything above 0 slows these figures. ${machineReference().sentence}`);
+  log(`Measured ${new Date().toISOString()}. The realistic export (\`npm run generate-export\`, seed 1): varied histories, a payer Organization per patient, shared practitioners and sites, noise. Each size is reviewed by \`npm run evaluate -- --ndjson <dir> --out <file>\` in its own process on ${cpus().length} cores: patients/s is over the whole command, startup included; "in run" is the command's own figure; CPU is user + system over all threads. Load average (1 / 5 / 15 min) when the run ended: the machine is shared, and anything above 0 slows these figures. ${machineReference()}`);
   log('');
   log('| patients | resources | MB | orders | seconds | patients/s | in run | CPU ms / patient | peak RSS | load | target |');
   log('|---|---|---|---|---|---|---|---|---|---|---|');

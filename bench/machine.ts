@@ -18,17 +18,11 @@ export function parseFloor(body: string, reps = 300): number {
   return t[Math.floor(t.length / 2)]!;
 }
 
-/** The host's CPU and the reference workload's time: the floor of the 500-resource request, unindented. */
-export function machineReference(): { cpu: string; referenceMs: number; sentence: string } {
-  const cpu = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`;
+/** The sentence a section opens with: the host's CPU and the time of the reference workload (the floor of the 500-resource request, unindented). */
+export function machineReference(): string {
   const { body } = orderSignRequest(500);
-  const referenceMs = parseFloor(body);
-  const kb = (Buffer.byteLength(body) / 1024).toFixed(0);
-  return {
-    cpu,
-    referenceMs,
-    sentence:
-      `Host: ${cpu}; reference workload ${referenceMs.toFixed(2)} ms (\`JSON.stringify(JSON.parse(body))\` of the 500-resource order-sign request, ${kb} KB unindented, one thread, median of 300). ` +
-      'Hosts differ from run to run: compare runs through this reference, and targets in absolute terms hold only for the host measured.',
-  };
+  return (
+    `Host: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; reference workload ${parseFloor(body).toFixed(2)} ms (\`JSON.stringify(JSON.parse(body))\` of the 500-resource order-sign request, ${(Buffer.byteLength(body) / 1024).toFixed(0)} KB unindented, one thread, median of 300). ` +
+    'Hosts differ from run to run: compare runs through this reference, and targets in absolute terms hold only for the host measured.'
+  );
 }

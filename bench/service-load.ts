@@ -192,7 +192,7 @@ export async function measureService(log: Log, verdict: Verdict): Promise<void> 
       'Per mode: 300 warm-up requests, 300 sequential keep-alive POSTs, 8 closed-loop keep-alive clients for 10 s, and (production) 200 requests/s of evenly spaced arrivals for 30 s (bench/steady-load.ts, each request timed from when it was due). ' +
       'The floor is `JSON.stringify(JSON.parse(body))` of the same body in the bench process, median of 300, right after the sequential phase. CPU per request is the server\'s user + system time (supervisor and workers) over the 8-client phase, divided by its requests. ' +
       `The load generator runs on the same ${cpus().length} cores. Load average (1 / 5 / 15 min) after each phase: the machine is shared, and anything above 0 slows these figures. ` +
-      machineReference().sentence,
+      machineReference(),
   );
   log('');
   log('| mode | body | floor | sequential p50 | p50 / floor | sequential p99 | 8 clients | 8 clients p99 | CPU / request | 200 req/s steady p99 | load | target |');
