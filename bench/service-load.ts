@@ -8,15 +8,16 @@
 // production workers under the 8-client load, read over that phase only (not the startup).
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../server/policy-files';
+import { determine } from '../criteria';
+import { loadLibraryFromDisk, REPO_ROOT } from '../server/policy-files';
 import { machineReference, parseFloor } from './machine';
 import { processTree } from './process-tree';
 import { profileSummary } from './profile';
 import { steadyLoad } from './steady-load';
-import { orderSignRequest } from './synthetic-patient';
+import { orderSignRequest, syntheticPatient } from './synthetic-patient';
 
 type Log = (s?: string) => void;
 type Verdict = (ok: boolean) => string;
@@ -77,6 +78,11 @@ function post(agent: http.Agent, url: URL, payload: Buffer): Promise<number> {
   });
 }
 
+/** One POST, answered with its body as text. */
+function postText(url: string, payload: Buffer): Promise<string> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array(payload) }).then((r) => r.text());
+}
+
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 
 interface ClosedLoop {
@@ -117,6 +123,8 @@ interface ModeResult {
   cpuMsPerRequest: number;
   steady?: Awaited<ReturnType<typeof steadyLoad>>;
   loads: string[];
+  /** The server's answer to the body, as sent. */
+  answer: string;
 }
 
 /** Warm-up (JIT, the database's first pages), then the issue's three phases. */
@@ -129,16 +137,65 @@ async function measureMode(mode: 'production' | 'sandbox', body: string, opts: {
     const sequential = await closedLoop(server, payload, 1, { requests: 300 });
     const floor = parseFloor(body);
     loads.push(load());
+    const answer = await postText(`${server.url}${PATH}`, payload);
     const cpu0 = cpuSeconds(server.child.pid!);
     const eight = await closedLoop(server, payload, 8, { seconds: 10 });
     const cpuMsPerRequest = ((cpuSeconds(server.child.pid!) - cpu0) * 1000) / (eight.latencies.length + eight.failed);
     loads.push(load());
     const steady = opts.steady ? await steadyLoad({ url: `${server.url}${PATH}`, body, rate: 200, seconds: 30 }) : undefined;
     if (steady) loads.push(load());
-    return { floor, sequential, eight, cpuMsPerRequest, steady, loads };
+    return { floor, sequential, eight, cpuMsPerRequest, steady, loads, answer };
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * What node:http and V8 alone cost for the body: bench/stack-baseline.mjs (read, JSON.parse, send the
+ * product's own answer serialised in advance), one process, the same warm-up and 300 sequential
+ * POSTs as a mode, and the floor measured right after, as a mode's is.
+ */
+async function stackBaseline(body: string, answer: string): Promise<{ p50: number; floor: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-baseline-'));
+  const responseFile = join(dir, 'answer.json');
+  writeFileSync(responseFile, answer);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bench/stack-baseline.mjs')], {
+    env: { ...process.env, PORT: String(port), RESPONSE_FILE: responseFile },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const server: Server = {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    stop: () => new Promise((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); }),
+  };
+  try {
+    await new Promise<void>((res, rej) => {
+      child.once('message', () => res());
+      child.once('exit', (code) => rej(new Error(`the baseline server exited (${code})`)));
+    });
+    const payload = Buffer.from(body);
+    await closedLoop(server, payload, 2, { requests: 300, seconds: 20 });
+    const sequential = await closedLoop(server, payload, 1, { requests: 300 });
+    if (sequential.failed) throw new Error(`the baseline server failed ${sequential.failed} requests`);
+    return { p50: quantile(sequential.latencies, 0.5), floor: parseFloor(body) };
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `determine()` on the 500-resource record in this process: median of 200, after 20 to warm up. */
+function engineAlone(): number {
+  const library = loadLibraryFromDisk();
+  const { resources, orders } = syntheticPatient(500);
+  const t: number[] = [];
+  for (let i = 0; i < 220; i++) {
+    const s = performance.now();
+    determine(library, resources, { orders });
+    if (i >= 20) t.push(performance.now() - s);
+  }
+  return quantile(t.sort((a, b) => a - b), 0.5);
 }
 
 /** A CPU profile of every production worker, read over the 8-client phase only. */
@@ -202,22 +259,36 @@ export async function measureService(log: Log, verdict: Verdict): Promise<void> 
     { mode: 'production', body: compactBody, label: `production (SANDBOX=off, ${cpus().length} workers)`, targets: false },
     { mode: 'sandbox', body: issueBody, label: 'with the sandbox (1 process)', targets: false },
   ] as const;
+  let target: { floor: number; p50: number; answer: string } | undefined;
   for (const run of runs) {
     const r = await measureMode(run.mode, run.body, { steady: run.targets });
     const p50 = quantile(r.sequential.latencies, 0.5);
     const rate = r.eight.latencies.length / r.eight.seconds;
     const failures = r.sequential.failed + r.eight.failed + (r.steady ? r.steady.sent - r.steady.ok : 0);
-    const target = run.targets
+    if (run.targets) target = { floor: r.floor, p50, answer: r.answer };
+    const verdicts = run.targets
       ? `p50 ≤ 2× floor — ${verdict(p50 <= 2 * r.floor)}; ≥ 200/s — ${verdict(rate >= 200)}; steady p99 ≤ 50 ms — ${verdict((r.steady?.p99 ?? Infinity) <= 50)}`
       : run.mode === 'sandbox'
         ? '— (one process)'
         : '—';
     log(
       `| ${run.label} | ${kb(run.body)} | ${msOf(r.floor)} | ${msOf(p50)} | ${(p50 / r.floor).toFixed(1)}× | ${msOf(quantile(r.sequential.latencies, 0.99))} | ${rate.toFixed(0)} req/s | ` +
-        `${msOf(quantile(r.eight.latencies, 0.99))} | ${msOf(r.cpuMsPerRequest)} | ${r.steady ? msOf(r.steady.p99) : '—'} | ${r.loads.join(' → ')} | ${target}${failures ? `; ${failures} failed` : ''} |`,
+        `${msOf(quantile(r.eight.latencies, 0.99))} | ${msOf(r.cpuMsPerRequest)} | ${r.steady ? msOf(r.steady.p99) : '—'} | ${r.loads.join(' → ')} | ${verdicts}${failures ? `; ${failures} failed` : ''} |`,
     );
   }
   log('');
+  if (target) {
+    const base = await stackBaseline(issueBody, target.answer);
+    const engine = engineAlone();
+    const left = 2 * base.floor - base.p50;
+    log(
+      `What the 2× target leaves: the same warm-up and 300 sequential POSTs of the issue's request to a bare \`node:http\` server that reads the body, \`JSON.parse\`s it and sends back the production server's own answer to it (${kb(target.answer)}), serialised in advance (\`bench/stack-baseline.mjs\`: no framework, validation, engine, store or log line), ` +
+        `took ${msOf(base.p50)} at p50, ${(base.p50 / base.floor).toFixed(1)}× a floor of ${msOf(base.floor)} measured right after (load ${load()}). ` +
+        `That leaves ${left > 0 ? msOf(left) : 'nothing'} (${Math.max(0, left / base.floor).toFixed(1)} floors) under 2× the floor for everything the product does beyond it; \`determine()\` alone on the same record takes ${msOf(engine)} in this process (median of 200, warm). ` +
+        `The production server's p50 is ${msOf(target.p50 - base.p50)} above the bare server's.`,
+    );
+    log('');
+  }
   const p = await profileProduction(issueBody);
   const perRequest = (ms: number) => (ms * 1000) / Math.max(1, p.requests);
   log(`### Where a request's time goes (CPU profile of the production workers, the issue's request, 8 clients for 10 s: ${p.requests} requests, ${p.busy.toFixed(1)} s busy, load ${load()})`);
