@@ -147,7 +147,7 @@ async function soak(url: string, pid: number): Promise<void> {
   const first = window(30, 90); // after warm-up
   const last = window(SOAK_SECONDS - 60, SOAK_SECONDS + 1);
   const drift = ((last - first) / first) * 100;
-  log(`50 requests/s of 500-resource order-sign for ${SOAK_SECONDS} s (${r.requests.total} requests, ${r.non2xx} non-2xx). Server RSS (supervisor and workers) sampled every 5 s.`);
+  log(`50 requests/s of 500-resource order-sign for ${SOAK_SECONDS} s (${r.requests.total} requests, ${r.non2xx} non-2xx), against a server started for the soak alone. Server RSS (supervisor and workers) sampled every 5 s.`);
   log('');
   log('| RSS, 0:30–1:30 | RSS, last minute | change | target |');
   log('|---|---|---|---|');
