@@ -6,17 +6,21 @@
 import { cpus } from 'node:os';
 import { orderSignRequest } from './synthetic-patient';
 
-/** Median of `JSON.stringify(JSON.parse(body))` in this process: the least any server can do per request. */
-export function parseFloor(body: string, reps = 300): number {
+/** The median time of `f` in this process, in ms, over `runs` calls after `warmUps` untimed ones. */
+export function medianMs(f: () => unknown, runs: number, warmUps: number): number {
+  for (let i = 0; i < warmUps; i++) f();
   const t: number[] = [];
-  for (let i = 0; i < reps + 20; i++) {
+  for (let i = 0; i < runs; i++) {
     const s = performance.now();
-    JSON.stringify(JSON.parse(body));
-    if (i >= 20) t.push(performance.now() - s);
+    f();
+    t.push(performance.now() - s);
   }
   t.sort((a, b) => a - b);
   return t[Math.floor(t.length / 2)]!;
 }
+
+/** Median of `JSON.stringify(JSON.parse(body))` in this process: the least any server can do per request. */
+export const parseFloor = (body: string, reps = 300): number => medianMs(() => JSON.stringify(JSON.parse(body)), reps, 20);
 
 /** The sentence a section opens with: the host's CPU and the time of the reference workload (the floor of the 500-resource request, unindented). */
 export function machineReference(): string {

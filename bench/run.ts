@@ -10,6 +10,7 @@ import { build } from 'vite';
 import { determine } from '../criteria';
 import { loadLibraryFromDisk, REPO_ROOT } from '../server/policy-files';
 import { orderSignRequest } from './synthetic-patient';
+import { medianMs } from './machine';
 import { steadyLoad } from './steady-load';
 import { measureSmartLaunch } from './smart-launch';
 import { measureFallbackRead } from './fallback-read';
@@ -70,17 +71,7 @@ async function engineVsFloor(): Promise<void> {
   const library = loadLibraryFromDisk();
   for (const n of [50, 500, 5000]) {
     const { body } = orderSignRequest(n);
-    const reps = n >= 5000 ? 30 : 200;
-    const time = (f: () => void) => {
-      for (let i = 0; i < 5; i++) f();
-      const t: number[] = [];
-      for (let i = 0; i < reps; i++) {
-        const s = performance.now();
-        f();
-        t.push(performance.now() - s);
-      }
-      return t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!;
-    };
+    const time = (f: () => unknown) => medianMs(f, n >= 5000 ? 30 : 200, 5);
     const floor = time(() => JSON.stringify(JSON.parse(body)));
     const parsed = JSON.parse(body);
     const record = parsed.prefetch.record.entry.map((e: { resource: unknown }) => e.resource);

@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { determine } from '../criteria';
 import { loadLibraryFromDisk, REPO_ROOT } from '../server/policy-files';
-import { machineReference, parseFloor } from './machine';
+import { machineReference, medianMs, parseFloor } from './machine';
 import { processTree } from './process-tree';
 import { profileSummary } from './profile';
 import { steadyLoad } from './steady-load';
@@ -189,13 +189,7 @@ async function stackBaseline(body: string, answer: string): Promise<{ p50: numbe
 function engineAlone(): number {
   const library = loadLibraryFromDisk();
   const { resources, orders } = syntheticPatient(500);
-  const t: number[] = [];
-  for (let i = 0; i < 220; i++) {
-    const s = performance.now();
-    determine(library, resources, { orders });
-    if (i >= 20) t.push(performance.now() - s);
-  }
-  return quantile(t.sort((a, b) => a - b), 0.5);
+  return medianMs(() => determine(library, resources, { orders }), 200, 20);
 }
 
 /** A CPU profile of every production worker, read over the 8-client phase only. */
