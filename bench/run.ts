@@ -16,7 +16,7 @@ import { measureSmartLaunch } from './smart-launch';
 import { measureFallbackRead } from './fallback-read';
 import { batchScale } from './batch-scale';
 import { measureService } from './service-load';
-import { processTree } from './process-tree';
+import { processTree, stopChild } from './process-tree';
 
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 const lines: string[] = [];
@@ -42,7 +42,7 @@ async function startServer(): Promise<{ url: string; child: ChildProcess; stop()
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, child, stop: () => new Promise((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); }) };
+  return { url, child, stop: () => stopChild(child) };
 }
 
 

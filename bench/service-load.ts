@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { determine } from '../criteria';
 import { loadLibraryFromDisk, REPO_ROOT } from '../server/policy-files';
 import { machineReference, medianMs, parseFloor } from './machine';
-import { processTree } from './process-tree';
+import { processTree, stopChild } from './process-tree';
 import { profileSummary } from './profile';
 import { steadyLoad } from './steady-load';
 import { orderSignRequest, syntheticPatient } from './synthetic-patient';
@@ -48,7 +48,7 @@ async function startServer(mode: 'production' | 'sandbox', extraNodeArgs: string
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 300 && !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
-  return { url, child, stop: () => new Promise((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); }) };
+  return { url, child, stop: () => stopChild(child) };
 }
 
 
@@ -167,7 +167,7 @@ async function stackBaseline(body: string, answer: string): Promise<{ p50: numbe
   const server: Server = {
     url: `http://127.0.0.1:${port}`,
     child,
-    stop: () => new Promise((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); }),
+    stop: () => stopChild(child),
   };
   try {
     await new Promise<void>((res, rej) => {
