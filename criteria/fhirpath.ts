@@ -193,7 +193,7 @@ export function readConcepts(name: PathName, resource: unknown): ConceptLike[] {
     const c = toConcept(values[i]);
     if (c !== undefined) values[n++] = c;
   }
-  values.length = n;
+  if (n < values.length) values.length = n;
   return values as ConceptLike[];
 }
 
@@ -206,7 +206,7 @@ export function readStrings(name: PathName, resource: unknown): string[] {
   const values = read(name, resource);
   let n = 0;
   for (let i = 0; i < values.length; i++) if (typeof values[i] === 'string') values[n++] = values[i];
-  values.length = n;
+  if (n < values.length) values.length = n;
   return values as string[];
 }
 

@@ -134,13 +134,15 @@ function numberOf(r: unknown): { value?: number; unit?: string } {
 function lateralityOf(lib: PolicyLibrary, sites: ConceptLike[], words: string): Laterality | undefined {
   // Most entries name no body site: then only the words can say.
   const codes = sites.length ? new Set(sites.flatMap((s) => s.coding ?? []).map((c) => c.code)) : undefined;
-  const coded = (list: readonly string[]) => codes !== undefined && list.some((c) => codes.has(c));
   const { left, right, bilateral } = lib.reading.laterality;
-  const l = coded(left) || /\bleft\b/i.test(words);
-  const r = coded(right) || /\bright\b/i.test(words);
-  if (coded(bilateral) || /\bbilateral(ly)?\b|\bboth sides\b/i.test(words) || (l && r)) return 'bilateral';
+  const l = anyCodeIn(codes, left) || /\bleft\b/i.test(words);
+  const r = anyCodeIn(codes, right) || /\bright\b/i.test(words);
+  if (anyCodeIn(codes, bilateral) || /\bbilateral(ly)?\b|\bboth sides\b/i.test(words) || (l && r)) return 'bilateral';
   return l ? 'left' : r ? 'right' : undefined;
 }
+
+const anyCodeIn = (codes: ReadonlySet<string | undefined> | undefined, list: readonly string[]): boolean =>
+  codes !== undefined && list.some((c) => codes.has(c));
 
 const PHASE_DIAGNOSTIC = /\b(?:diagnostic|confirmatory|comparative)\b/i;
 const PHASE_THERAPEUTIC = /\btherapeutic\b/i;
@@ -267,11 +269,11 @@ function readProcedureLike(x: Reader, r: Record<string, unknown>, ref: string): 
   const merged = mergeConcepts(codes);
   const sites = sitePath ? readConcepts(sitePath, r) : [];
   // The words are read only if the family needs them to decide (most entries are decided by code), and once.
+  // The reader is an unnamed closure: under tsx (keepNames), naming one costs a defineProperty per entry.
   let read: string | undefined;
-  const wordsOf = () => (read ??= procedureWords(r, codes, textPath, sites));
-  const family = familyOf(lib, merged, wordsOf, sites);
+  const family = familyOf(lib, merged, () => (read ??= procedureWords(r, codes, textPath, sites)), sites);
   if (!family) return;
-  const words = wordsOf();
+  const words = read ?? procedureWords(r, codes, textPath, sites);
   const notes = textPath ? textOf(readStrings(textPath, r)) : '';
   const rawDate = readString(datePath, r);
   const status = readString(t === 'Procedure' ? 'procedureStatus' : t === 'Encounter' ? 'encounterStatus' : 'reportStatus', r) ?? (r.status as string | undefined);
