@@ -5,10 +5,12 @@
 // oversized server is "technical trouble", not a 412. A prefetched Coverage whose payer Organization did
 // not come with it (the CDS Hooks sandbox fills the coverage key without honouring _include) has that
 // Organization read from fhirServer when the request names one: without the payer's name the policy
-// cannot be chosen.
+// cannot be chosen. Resources come back as sent, duplicates included: one copy of each is kept only
+// after isolation (isolateHookRecord), so another patient's resource that shares an own resource's
+// type and id cannot displace it.
 import type { Resource } from '@medplum/fhirtypes';
 import { allowedFhirBase, fetchAllPages, FhirTechnicalError, type FetchBudget, type FetchFn } from './fhir-fetch';
-import { dedupeResources, flattenResources, isUsablePrefetch, OPTIONAL_PREFETCH_KEYS, PREFETCH_TEMPLATES, replacePrefetchTokens } from './prefetch';
+import { flattenResources, isUsablePrefetch, OPTIONAL_PREFETCH_KEYS, PREFETCH_TEMPLATES, replacePrefetchTokens } from './prefetch';
 import type { HookRequest } from './types';
 
 export interface ResolveOptions {
@@ -36,13 +38,13 @@ export async function resolvePrefetch(request: HookRequest, opts: ResolveOptions
     .filter(([key]) => !isUsablePrefetch(prefetch[key]))
     .map(([key, template]) => ({ key, query: replacePrefetchTokens(template, request.context) }))
     .filter((m): m is { key: string; query: string } => m.query !== undefined);
-  if (missing.length === 0) return withPayers({ resources: dedupeResources(resources), fetched: [] }, request, opts);
+  if (missing.length === 0) return withPayers({ resources, fetched: [] }, request, opts);
   // Only optional keys missing and no FHIR server the service may call: the record is read without them.
   if (missing.every((m) => OPTIONAL_PREFETCH_KEYS.has(m.key))) {
     try {
       allowedFhirBase(request.fhirServer, opts.allowlist);
     } catch {
-      return { resources: dedupeResources(resources), fetched: [], refused: missing.map((m) => m.key) };
+      return { resources, fetched: [], refused: missing.map((m) => m.key) };
     }
   }
 
@@ -59,7 +61,7 @@ export async function resolvePrefetch(request: HookRequest, opts: ResolveOptions
     if (OPTIONAL_PREFETCH_KEYS.has(missing[i]!.key) && (status === 400 || status === 403 || status === 404)) return void refused.push(missing[i]!.key);
     trouble ??= result.reason instanceof FhirTechnicalError ? result.reason.message : 'the FHIR server could not be read';
   });
-  const resolved = { resources: dedupeResources(resources), fetched: missing.map((m) => m.key), ...(trouble ? { trouble } : {}), ...(refused.length ? { refused } : {}) };
+  const resolved = { resources, fetched: missing.map((m) => m.key), ...(trouble ? { trouble } : {}), ...(refused.length ? { refused } : {}) };
   return trouble ? resolved : withPayers(resolved, request, opts);
 }
 
@@ -97,7 +99,7 @@ async function withPayers(resolved: ResolvedRecord, request: HookRequest, opts: 
   try {
     const found = await fetchAllPages(base, `Organization?_id=${ids.join(',')}`, { fetch: opts.fetch, accessToken: request.fhirAuthorization?.access_token, budget: opts.budget });
     const orgs = found.filter((r) => r.resourceType === 'Organization' && r.id && ids.includes(r.id));
-    return { ...resolved, resources: dedupeResources([...resolved.resources, ...orgs]), fetched: [...resolved.fetched, 'payer'] };
+    return { ...resolved, resources: [...resolved.resources, ...orgs], fetched: [...resolved.fetched, 'payer'] };
   } catch {
     return resolved;
   }

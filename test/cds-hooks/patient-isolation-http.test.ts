@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREFETCH_TEMPLATES } from '../../cds-hooks/prefetch';
 import { createLogger } from '../../common/logger';
 import { loadPersona, resourcesOf } from '../support/fixtures';
 import { cdsResponseProblems, expectValid } from './contract';
@@ -122,5 +123,59 @@ describe('only the context patient\'s data decides the card', () => {
     const res = await app.post(SERVICE_URL_PATH, body);
     expect(res.status).toBe(200);
     expect(res.body.cards.map((c: any) => c.extension['medical-necessity'].order.reference)).toEqual(['ServiceRequest/iso-order']);
+  });
+});
+
+describe('another patient\'s resource with an own resource\'s type and id', () => {
+  // The Medicare persona that meets the criteria, with her own active lumbar radiculopathy on the problem
+  // list (a competing cause: criteria-not-met). Another patient's Condition with the same id arrives
+  // under a second prefetch key, as when a client merges two sources.
+  const OWN = loadPersona('met-medicare-27096-oh');
+  const ownResources = resourcesOf(OWN);
+  const ownPatient = ownResources.find((r) => r.resourceType === 'Patient')!.id!;
+  const order = ownResources.find((r) => r.resourceType === 'ServiceRequest' && (r as any).status === 'draft')!;
+  const radiculopathy = {
+    resourceType: 'Condition',
+    id: 'shared-id-cond',
+    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+    verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
+    code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'M54.17', display: 'Radiculopathy, lumbosacral region' }] },
+    subject: { reference: `Patient/${ownPatient}` },
+    onsetDateTime: '2025-08-01',
+  };
+  const impostor = {
+    ...radiculopathy,
+    code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'I10', display: 'Essential hypertension' }] },
+    subject: { reference: `Patient/${foreignPatient}` },
+  };
+  const bundle = (resources: unknown[]) => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
+  // Every template key answered (empty), so nothing is fetched; the record comes under the keys given.
+  const request = (keys: Record<string, unknown[]>) => ({
+    hook: 'order-sign',
+    hookInstance: crypto.randomUUID(),
+    context: { userId: 'Practitioner/dr-1', patientId: ownPatient, draftOrders: bundle([order]) },
+    prefetch: {
+      ...Object.fromEntries(Object.keys(PREFETCH_TEMPLATES).map((k) => [k, EMPTY])),
+      patient: ownResources.find((r) => r.resourceType === 'Patient'),
+      ...Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, bundle(v)])),
+    },
+  });
+  const outcomeOf = async (body: unknown) => {
+    const res = await app.post(SERVICE_URL_PATH, body);
+    expect(res.status).toBe(200);
+    return determinationOf(res.body).map((d: any) => d.outcome);
+  };
+
+  it('does not displace it, whichever key comes last', async () => {
+    const own = await outcomeOf(request({ conditions: [...ownResources, radiculopathy] }));
+    expect(own).toEqual(['criteria-not-met']);
+    expect(await outcomeOf(request({ conditions: [...ownResources, radiculopathy], 'zzz-other-source': [impostor] }))).toEqual(own);
+    expect(await outcomeOf(request({ aaa: [impostor], conditions: [...ownResources, radiculopathy] }))).toEqual(own);
+  });
+
+  it('is not read as hers when she has no resource of that id', async () => {
+    const clean = await outcomeOf(request({ conditions: ownResources }));
+    expect(clean).toEqual(['criteria-met']);
+    expect(await outcomeOf(request({ conditions: ownResources, 'zzz-other-source': [{ ...impostor, code: radiculopathy.code }] }))).toEqual(clean);
   });
 });
