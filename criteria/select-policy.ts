@@ -7,7 +7,7 @@
 // Location state, else the patient's home state); and its effective dates (a policy governs only dates
 // of service on or after its effective date and not after its retirement). Anything else falls back
 // to the evidence pathway, labelled as a clinical pathway.
-import { dateOf } from './dates';
+import { dateOf, dateSpan } from './dates';
 import { localRef, refOf, type EvidenceSource } from './evidence';
 import { read, readConcepts, readFirst, readString, readStrings } from './fhirpath';
 import type { CoverageRef, Evidence, JurisdictionVariant, PayerMatcher, PlanKind, Policy, PolicyChoice, PolicyLibrary, PolicyRef } from './model';
@@ -121,7 +121,7 @@ function matchScore(matchers: PayerMatcher[], payer: Payer, lib: PolicyLibrary):
   return best;
 }
 
-function stateOf(lib: PolicyLibrary, records: Records, order: OrderInfo): { state?: string; from: string } {
+function stateOf(lib: PolicyLibrary, records: Records, order: OrderInfo, dateOfService: string): { state?: string; from: string } {
   const norm = (s: unknown) => (typeof s === 'string' ? lib.states.get(s.trim().replace(/\.$/, '').toUpperCase()) : undefined);
   for (const ref of order.locationRefs) {
     const loc = referenced(records, ref, 'Location');
@@ -129,7 +129,13 @@ function stateOf(lib: PolicyLibrary, records: Records, order: OrderInfo): { stat
     if (s) return { state: s, from: "the order's location" };
   }
   const addresses = records.patient ? read<{ use?: unknown; state?: unknown; period?: { end?: unknown } }>('patientAddress', records.patient).filter((a) => a && typeof a === 'object') : [];
-  const current = addresses.filter((a) => !a.period?.end);
+  // An address is current on the date of service unless its period ended before it (an end still to come
+  // is a move planned, not made).
+  const current = addresses.filter((a) => {
+    if (a.period?.end === undefined) return true;
+    const end = dateSpan(a.period.end)?.last;
+    return end !== undefined && end >= dateOfService;
+  });
   const s = [...current.filter((a) => a.use === undefined || a.use === 'home'), ...current, ...addresses].map((a) => norm(a.state)).find(Boolean);
   return s ? { state: s, from: "the patient's address" } : { from: 'nowhere in the record' };
 }
@@ -225,7 +231,7 @@ export function selectPolicy(lib: PolicyLibrary, records: Records, order: OrderI
   if (!match.jurisdictions && !match.noPolicyJurisdictions) {
     return { policy: match, choice: { policy: policyRef(match), reason: `${prefix}${why} is governed by ${match.title}.`, ...base }, coverage };
   }
-  const { state, from } = stateOf(lib, records, order);
+  const { state, from } = stateOf(lib, records, order, dateOfService);
   if (!state) {
     return pathway(`${prefix}${why}; ${match.title} applies by jurisdiction, and the state of service is unknown (${from}): ${PATHWAY_LABEL}. Record the patient's address or the order's location.`, base, coverage);
   }
