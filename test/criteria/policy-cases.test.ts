@@ -40,6 +40,7 @@ for (const [file, cf] of loadCaseFiles()) {
           for (const m of e.missing ?? []) expect(d.missing.join('\n'), `${where}: missing mentions "${m}"`).toContain(m);
           if (e.flags) expect(d.flags.map((f) => f.id).sort(), `${where}: flags`).toEqual([...e.flags].sort());
           if (e.coverage) expect(d.coverage?.reference, `${where}: coverage`).toBe(e.coverage);
+          if (e.planKind) expect(d.coverage?.planKind, `${where}: plan kind`).toBe(e.planKind);
           for (const r of e.policyReason ?? []) expect(d.policyChoice.reason, `${where}: why this policy`).toContain(r);
           // Reasons rest on the record: every piece of evidence names a resource and a FHIRPath.
           for (const x of d.criteria) for (const ev of x.evidence) {

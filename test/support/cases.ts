@@ -24,6 +24,8 @@ export interface Expectation {
   flags?: string[];
   /** The Coverage the determination names. */
   coverage?: string;
+  /** The kind of plan the paying Coverage was read as (medicare, medicare-advantage, medigap, …). */
+  planKind?: string;
   /** Fragments of the reason the policy was chosen. */
   policyReason?: string[];
 }
