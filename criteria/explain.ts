@@ -106,10 +106,10 @@ function keyFact(c: { evidence: Evidence[] }): string | undefined {
   return [e.date, what].filter(Boolean).join(': ') || undefined;
 }
 
-/** The decision in one sentence: the outcome, whose policy, and, for the pathway, that no payer policy governs. */
+/** The decision in one sentence: the outcome, whose policy, and, for the pathway, that no payer policy was found (the payer may be unknown, or have a policy the library lacks). */
 export function headline(d: Determination): string {
   return d.policy.kind === 'clinical-pathway'
-    ? `${HEADLINE[d.outcome]} on this product's evidence pathway: no payer policy governs this order.`
+    ? `${HEADLINE[d.outcome]} on this product's evidence pathway: no payer policy was found for this order.`
     : `${HEADLINE[d.outcome]} under ${d.policy.shortName}, the payer's policy.`;
 }
 

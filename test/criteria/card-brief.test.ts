@@ -47,6 +47,17 @@ describe('the card brief', () => {
     }
   });
 
+  it('on the evidence pathway, the headline says no payer policy was found, never that none governs', () => {
+    // The pathway also answers when the payer is unidentified or its state unknown: then a payer policy may
+    // well govern, and the headline once said "no payer policy governs this order".
+    const pathway = all.filter(({ d }) => d.policy.kind === 'clinical-pathway');
+    expect(pathway.length).toBeGreaterThan(20);
+    for (const { name, d } of pathway) {
+      expect(headline(d), name).toContain('no payer policy was found for this order');
+      expect(renderMarkdown(d), name).not.toMatch(/no payer policy governs/);
+    }
+  });
+
   it('never inlines the whole criteria list: a brief of a long rule is far shorter than its criteria', () => {
     const longRules = all.filter(({ d }) => d.criteria.length >= 8);
     expect(longRules.length).toBeGreaterThan(10);
