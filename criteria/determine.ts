@@ -247,6 +247,13 @@ function determineOrder(ctx: Context, order: OrderInfo, depth = 0): Determinatio
   }
   const reasons = [...result.reasons.slice(0, outcome === 'not-medically-necessary' ? 1 : undefined), ...checks.findings.map((f) => f.text)];
   if (outcome === 'not-medically-necessary') reasons.push(...result.reasons.slice(1));
+  if (selection.undetermined && outcome !== 'documentation-needed') {
+    // The pathway stands in for a policy the record does not let us name: its reading is shown, but it
+    // cannot decide (a Medicare patient in an LCD state would be judged under the LCD).
+    reasons.unshift(`Which policy governs cannot be established from the record, so the evidence pathway's reading (${OUTCOME_PHRASE[outcome]}) cannot decide this order. ${selection.choice.reason}`);
+    outcome = 'documentation-needed';
+    missing.unshift(selection.undetermined);
+  }
 
   const alternatives: Alternative[] = [];
   // An approvable order needs no alternative; otherwise offer those whose conditions the record meets.

@@ -28,6 +28,11 @@ export interface Selection {
   variant?: JurisdictionVariant;
   choice: PolicyChoice;
   coverage?: CoverageRef;
+  /**
+   * What the record must show before the governing policy can be known: set when the evidence pathway
+   * stands in only because of a gap (Medicare with no state of service), so its reading cannot decide.
+   */
+  undetermined?: string;
 }
 
 export const policyRef = (p: Policy, v?: JurisdictionVariant): PolicyRef => ({
@@ -233,7 +238,10 @@ export function selectPolicy(lib: PolicyLibrary, records: Records, order: OrderI
   }
   const { state, from } = stateOf(lib, records, order, dateOfService);
   if (!state) {
-    return pathway(`${prefix}${why}; ${match.title} applies by jurisdiction, and the state of service is unknown (${from}): ${PATHWAY_LABEL}. Record the patient's address or the order's location.`, base, coverage);
+    return {
+      ...pathway(`${prefix}${why}; ${match.title} applies by jurisdiction, and the state of service is unknown (${from}): ${PATHWAY_LABEL}. Record the patient's address or the order's location.`, base, coverage),
+      undetermined: `The state of service (the patient's home address or the order's location): it decides whether ${match.title} governs this order`,
+    };
   }
   const none = match.noPolicyJurisdictions?.find((j) => j.states.includes(state));
   if (none) {
