@@ -68,7 +68,9 @@ const NON_PREFIX = /(?:^|[^a-z0-9])non-?$/;
 /** Sentences (and list items) of a text, with where each starts. Abbreviations such as "L5-S1." are rare enough to ignore. */
 export function sentences(text: string): { text: string; start: number }[] {
   const out: { text: string; start: number }[] = [];
-  const re = /[^.!?\n\r;]+(?:[.!?]+(?=\s|$)|[\n\r;]+|$)/g;
+  // A stop not followed by a space or the end ("1.5 cm", "e.g.x") is inside the sentence: the splitter once
+  // dropped everything before a decimal, the "No evidence of" of "No evidence of a 1.5 cm mass" with it.
+  const re = /(?:[^.!?\n\r;]|[.!?](?!\s|$))+(?:[.!?]+(?=\s|$)|[\n\r;]+|$)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m[0].length === 0) {
       re.lastIndex++;

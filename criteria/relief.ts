@@ -26,17 +26,19 @@ interface Pct {
 }
 
 const NUM = String.raw`(\d{1,3}(?:\.\d+)?)`;
+/** "%", "percent" or "per cent": the unit every form below ends in (a range may give it twice). */
+const PCT = String.raw`(?:%|percent\b|per cent\b)`;
 const PCT_FORMS: { re: RegExp; read: (m: RegExpExecArray) => Omit<Pct, 'start' | 'end' | 'text'> }[] = [
-  { re: new RegExp(String.raw`${NUM}\s*%?\s*(?:-|–|—|to)\s*${NUM}\s*%`, 'gi'), read: (m) => ({ value: Number(m[1]) }) },
+  { re: new RegExp(String.raw`${NUM}\s*${PCT}?\s*(?:-|–|—|to)\s*${NUM}\s*${PCT}`, 'gi'), read: (m) => ({ value: Number(m[1]) }) },
   {
-    re: new RegExp(String.raw`(?:<|less than|under|below|not even)\s*${NUM}\s*%`, 'gi'),
+    re: new RegExp(String.raw`(?:<|less than|under|below|not even)\s*${NUM}\s*${PCT}`, 'gi'),
     read: (m) => ({ value: 0, range: [0, Math.max(0, Number(m[1]) - 0.01)] }),
   },
   {
-    re: new RegExp(String.raw`(?:>|more than|greater than|over|at least|above)\s*${NUM}\s*%`, 'gi'),
+    re: new RegExp(String.raw`(?:>|more than|greater than|over|at least|above)\s*${NUM}\s*${PCT}`, 'gi'),
     read: (m) => ({ value: Number(m[1]), range: [Number(m[1]), 100] }),
   },
-  { re: new RegExp(String.raw`${NUM}\s*(?:%|percent\b|per cent\b)`, 'gi'), read: (m) => ({ value: Number(m[1]) }) },
+  { re: new RegExp(String.raw`${NUM}\s*${PCT}`, 'gi'), read: (m) => ({ value: Number(m[1]) }) },
 ];
 
 function percentages(sentence: string): Pct[] {

@@ -17,6 +17,9 @@ describe('relief written in a note', () => {
     ['40–50% relief lasting more than 6 months', 40],
     ['reduction of pain by 100%', 100],
     ['Pain improved by 70 percent', 70],
+    ['70-80 percent relief of the index pain', 70],
+    ['70 to 80 per cent relief', 70],
+    ['85% relief of the index pain after 1.5 mL of 2% lidocaine.', 85],
     ['Injected 3 mL of 1% lidocaine and 0.5% bupivacaine. Patient reported 85% relief at 30 minutes.', 85],
     ['Lidocaine 1% infiltrated; 60% improvement for 4 months', 60],
   ])('"%s" counts as %i%%, the lower bound of a range, never a drug concentration', (text, pct) => {
@@ -29,6 +32,12 @@ describe('relief written in a note', () => {
   });
   it('reads "less than 50%" as a range below 50, not as 50', () => {
     expect(reliefFromText('less than 50% relief')).toMatchObject({ pct: 0, range: [0, 49.99] });
+    expect(reliefFromText('less than 50 percent relief')).toMatchObject({ pct: 0, range: [0, 49.99] });
+  });
+  it('a decimal does not end the sentence it is in', () => {
+    const r = reliefFromText('Injected 1.5 mL of 2% lidocaine; patient reported 85% relief at 30 minutes. Discharged home.');
+    expect(r?.quote).toBe('patient reported 85% relief at 30 minutes.');
+    expect(reliefFromText('After 1.5 mL of 0.5% bupivacaine the patient reported 80% relief.')?.quote).toBe('After 1.5 mL of 0.5% bupivacaine the patient reported 80% relief.');
   });
   it.each(['Injection with 2% lidocaine', 'Skin prepped with 2% chlorhexidine; 1% lidocaine local', 'tolerated well', '150% of baseline relief', 'No relief; 80% of the contrast stayed intra-articular'])(
     '"%s" is not a relief figure',
