@@ -110,17 +110,24 @@ export interface Records {
 const INTERPRETATION_POSITIVE = new Set(['POS', 'DET', 'A', 'AA', 'H', 'HH', 'HU', '>', 'R']);
 const INTERPRETATION_NEGATIVE = new Set(['NEG', 'ND', 'N', 'L', 'LL', '<', 'S']);
 
+const POSITIVE_VALUES = new Set(['10828004', '52101004', '260373001', '77386006']);
+const NEGATIVE_VALUES = new Set(['260385009', '2667000', '260415000', '60001007']);
+
 function positiveOf(interp: string[], bool: boolean | undefined, concept: ConceptLike | undefined, words: string): boolean | undefined {
   if (interp.some((c) => INTERPRETATION_POSITIVE.has(c))) return true;
   if (interp.some((c) => INTERPRETATION_NEGATIVE.has(c))) return false;
   if (typeof bool === 'boolean') return bool;
   const codes = (concept?.coding ?? []).map((c) => c.code);
-  // SNOMED 10828004 |Positive|, 260385009 |Negative|, 52101004 |Present|, 2667000 |Absent|.
-  if (codes.includes('10828004') || codes.includes('52101004')) return true;
-  if (codes.includes('260385009') || codes.includes('2667000')) return false;
+  // SNOMED 10828004 |Positive|, 260385009 |Negative|, 52101004 |Present|, 2667000 |Absent|, 260373001
+  // |Detected| and 260415000 |Not detected| (how labs answer HLA-B27), 77386006 |Pregnant| and 60001007
+  // |Not pregnant| (how a pregnancy status, LOINC 82810-3, is answered).
+  if (codes.some((c) => c !== undefined && POSITIVE_VALUES.has(c))) return true;
+  if (codes.some((c) => c !== undefined && NEGATIVE_VALUES.has(c))) return false;
   const t = textOf(conceptText(concept), words).toLowerCase();
-  if (/\bpositive\b|\bpresent\b|\breproduc/.test(t) && !/\bnegative\b|\bnot reproduc/.test(t)) return true;
-  if (/\bnegative\b|\babsent\b|\bnot reproduc/.test(t)) return false;
+  const negative = /\bnegative\b|\babsent\b|\bnot reproduc|\bnot detected\b|\bundetected\b|\bnot pregnant\b/.test(t);
+  // "Detected" and "Pregnant" only as the answer itself ("No abnormality detected" is not a positive test).
+  if (!negative && (/\bpositive\b|\bpresent\b|\breproduc/.test(t) || /^\s*detected\b/.test(t) || (concept !== undefined && /^\s*pregnant\b/.test(t)))) return true;
+  if (negative) return false;
   return undefined;
 }
 
