@@ -79,13 +79,30 @@ const diagnosis = kind({
       /** Exam findings whose negative result rules the condition out (a negative straight-leg raise). */
       refutedBy: strings.optional(),
       /** Findings that show the condition without a diagnosis: positive results (HLA-B27) and report words (active sacroiliitis). */
-      markers: z.object({ observations: strings.optional(), reports: z.string().optional() }).strict().optional(),
+      markers: z
+        .object({
+          observations: strings.optional(),
+          reports: z.string().optional(),
+          /** How long a positive result shows the condition (a pregnancy test: 42 weeks); none for a lasting marker (HLA-B27). */
+          maxWeeks: z.number().positive().optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
   compute(p, ctx, spec) {
     const hits = conditionsIn(ctx, p.valueSets, 'active');
     if (hits.length > 0) return fact(true, `${spec.label}: ${hits.map(label).join('; ')}`, hits.map((h) => dxEvidence(h, spec.label)));
-    const markers = p.markers?.observations ? observationsIn(ctx, p.markers.observations).filter((o) => o.positive === true) : [];
+    // A positive result counts while it can still hold (maxWeeks) and until a later result of the kinds that
+    // rule the condition out says negative: a positive pregnancy test of 2023 is not a pregnancy after a
+    // negative one this month.
+    // A result older than that says nothing now, either way.
+    const maxWeeks = p.markers?.maxWeeks;
+    const current = (o: { date?: string }) => maxWeeks === undefined || (o.date !== undefined && weeksBetween(o.date, ctx.asOf) <= maxWeeks);
+    const latestExam = p.refutedBy ? observationsIn(ctx, p.refutedBy).filter((o) => o.positive !== undefined && current(o)).sort(latestFirst)[0] : undefined;
+    const markers = p.markers?.observations
+      ? observationsIn(ctx, p.markers.observations).filter((o) => o.positive === true && current(o) && !(latestExam?.positive === false && latestFirst(latestExam, o) < 0))
+      : [];
     const reportHits = p.markers?.reports ? reportMentions(ctx, p.markers.reports).filter((m) => m.context === 'affirmed') : [];
     if (markers.length > 0 || reportHits.length > 0) {
       return fact(
@@ -98,7 +115,6 @@ const diagnosis = kind({
       );
     }
     const refuted = conditionsIn(ctx, p.valueSets, 'refuted');
-    const latestExam = p.refutedBy ? observationsIn(ctx, p.refutedBy).filter((o) => o.positive !== undefined).sort(latestFirst)[0] : undefined;
     if (refuted.length > 0 || latestExam?.positive === false) {
       return fact(
         false,
