@@ -14,7 +14,8 @@ export const PATHS = {
   conditionVerification: 'Condition.verificationStatus.coding.code',
   conditionOnset: 'Condition.onset.ofType(dateTime) | Condition.onset.ofType(Period).start',
   conditionRecorded: 'Condition.recordedDate',
-  conditionAbatement: 'Condition.abatement.ofType(dateTime) | Condition.abatement.ofType(Period).end',
+  // Any abatement[x] (FHIR R4 con-4: with one, the condition is not active): a date, a period, an age, a range or words ("healed, 2015").
+  conditionAbatement: 'Condition.abatement.ofType(dateTime) | Condition.abatement.ofType(Period) | Condition.abatement.ofType(Age) | Condition.abatement.ofType(Range) | Condition.abatement.ofType(string)',
   conditionNote: 'Condition.note.text',
 
   allergyCode: 'AllergyIntolerance.code',
@@ -70,6 +71,7 @@ export const PATHS = {
   medicationDispenseRef: 'MedicationDispense.medication.ofType(Reference).reference',
   medicationDispenseStatus: 'MedicationDispense.status',
   medicationDispenseDate: 'MedicationDispense.whenHandedOver | MedicationDispense.whenPrepared',
+  medicationDispenseHandedOver: 'MedicationDispense.whenHandedOver',
   medicationDispenseDays: 'MedicationDispense.daysSupply.value',
   medicationAdministrationCode: 'MedicationAdministration.medication.ofType(CodeableConcept)',
   medicationAdministrationRef: 'MedicationAdministration.medication.ofType(Reference).reference',

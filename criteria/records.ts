@@ -239,7 +239,7 @@ function readCondition(x: Reader, r: Record<string, unknown>, ref: string): void
   }
   const clinical = readStrings(allergy ? 'allergyClinicalStatus' : 'conditionClinicalStatus', r);
   const verification = readStrings(allergy ? 'allergyVerification' : 'conditionVerification', r);
-  const abated = !allergy && readString('conditionAbatement', r) !== undefined;
+  const abated = !allergy && readFirst('conditionAbatement', r) !== undefined;
   const status = conditionStatus(clinical, verification, abated);
   if (status === 'entered-in-error') return;
   out.conditions.push(conditionRec(r, ref, code, history, sites, status));
@@ -437,6 +437,8 @@ function readMedication(x: Reader, r: Record<string, unknown>, ref: string): voi
   const [codePath, refPath, statusPath, startPath, endPath] = MEDICATION_PATHS[t];
   const status = readString(statusPath, r);
   if (status && NOT_TAKEN.has(status)) return;
+  // A dispense is care received only once handed over: completed (or, with no status, a handover date).
+  if (t === 'MedicationDispense' && (status ? status !== 'completed' : readString('medicationDispenseHandedOver', r) === undefined)) return;
   const intent = t === 'MedicationRequest' ? String(r.intent) : undefined;
   if (intent === 'proposal' || intent === 'plan') return;
   const code = medicationConcept(r, out, codePath, refPath);
