@@ -5,7 +5,7 @@
 // (or a handler without a parameter schema) fails to compile. A few facts are defined by absence
 // ("no prior session in the record"): they say so (`byAbsence`).
 import { z } from 'zod';
-import { addMonths, round1, weeksBetween } from './dates';
+import { addMonths, round1, toDay, weeksBetween } from './dates';
 import { evidenceOf } from './evidence';
 import type { Evidence, Fact, FactSpec, PolicyLibrary } from './model';
 import type { OrderInfo } from './orders';
@@ -42,7 +42,15 @@ const dxEvidence = (c: ConditionRec, note: string, value = c.status) =>
   evidenceOf(c, c.resourceType === 'AllergyIntolerance' ? 'allergyCode' : 'conditionCode', { value, note });
 const observationsIn = (ctx: FactContext, ids: readonly string[]) =>
   ctx.records.observations.filter((o) => o.final && o.date !== undefined && o.date <= ctx.asOf && inAny(ctx.lib, o, ids));
-const latestFirst = <T extends { date?: string; instant?: number }>(a: T, b: T) => (b.date ?? '').localeCompare(a.date ?? '') || (b.instant ?? 0) - (a.instant ?? 0);
+/**
+ * Latest first, as instants: a time with its zone is the moment it names (01:00Z on the 10th is before
+ * 22:30-05:00 on the 9th), a plain date its day's first moment (UTC), an undated entry last.
+ */
+const momentOf = (x: { date?: string; instant?: number }): number => x.instant ?? (x.date ? toDay(x.date) * 86_400_000 : -Infinity);
+const latestFirst = <T extends { date?: string; instant?: number }>(a: T, b: T) => {
+  const d = momentOf(b) - momentOf(a);
+  return Number.isNaN(d) ? 0 : d;
+};
 /** The session's entries, with the relief read for each merged into its own entry, then the other entries the relief came from. */
 function sessionEvidence(ctx: FactContext, s: Session, note?: string): Evidence[] {
   const familyNote = note ?? ctx.lib.families.find((f) => f.id === s.family)?.label;
