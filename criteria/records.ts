@@ -135,8 +135,13 @@ function numberOf(r: unknown): { value?: number; unit?: string } {
   const q = readFirst<{ value?: unknown; unit?: unknown; code?: unknown }>('observationQuantity', r);
   if (q && typeof q.value === 'number' && Number.isFinite(q.value)) return { value: q.value, unit: typeof q.unit === 'string' ? q.unit : typeof q.code === 'string' ? q.code : undefined };
   const i = readFirst<number>('observationInteger', r);
-  return typeof i === 'number' && Number.isFinite(i) ? { value: i } : {};
+  if (typeof i === 'number' && Number.isFinite(i)) return { value: i };
+  // A number written as the whole string ("3", "3/10"), as some EHRs send a score: still a number.
+  const str = readFirst<string>('observationString', r);
+  const m = typeof str === 'string' ? BARE_NUMBER.exec(str) : null;
+  return m ? { value: Number(m[1]) } : {};
 }
+const BARE_NUMBER = /^\s*(\d{1,3}(?:\.\d+)?)\s*(?:\/\s*10)?\s*$/;
 
 function lateralityOf(lib: PolicyLibrary, sites: ConceptLike[], words: string): Laterality | undefined {
   // Most entries name no body site: then only the words can say.
