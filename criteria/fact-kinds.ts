@@ -123,7 +123,12 @@ const diagnosis = kind({
       );
     }
     const refuted = conditionsIn(ctx, p.valueSets, 'refuted');
-    if (refuted.length > 0 || latestExam?.positive === false) {
+    const suspected = conditionsIn(ctx, p.valueSets, 'unconfirmed');
+    // A suspicion raised after the condition was ruled out (a differential diagnosis after a negative
+    // straight-leg raise) reopens it: the later entry is the clinician's current reading.
+    const rulings = [...refuted, ...(latestExam?.positive === false ? [latestExam] : [])];
+    const reopened = suspected.some((s) => rulings.every((r) => latestFirst(s, r) < 0));
+    if (rulings.length > 0 && !reopened) {
       return fact(
         false,
         `${spec.label} ruled out: ${list([...refuted.map((r) => `${label(r)} refuted`), ...(latestExam?.positive === false ? [`${latestExam.text} negative (${latestExam.date})`] : [])])}`,
@@ -133,7 +138,6 @@ const diagnosis = kind({
         ],
       );
     }
-    const suspected = conditionsIn(ctx, p.valueSets, 'unconfirmed');
     if (suspected.length > 0) {
       return fact(undefined, `${spec.label} suspected but not confirmed: ${suspected.map(label).join('; ')}`, suspected.map((s) => dxEvidence(s, 'not confirmed')));
     }
