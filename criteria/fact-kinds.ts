@@ -230,7 +230,8 @@ const onsetDuration = kind({
     let hi = -Infinity;
     for (const c of conditionsIn(ctx, p.valueSets, 'active')) {
       // The latest day the pain can have started bounds its duration from below; the earliest from above.
-      const latestStart = c.onset?.last ?? c.recorded;
+      // A condition recorded on a day began no later than that day ("onset 2025", recorded 2025-03-05).
+      const latestStart = c.onset?.last && c.recorded && c.recorded < c.onset.last ? c.recorded : (c.onset?.last ?? c.recorded);
       const earliestStart = c.onset?.first;
       if (!latestStart || latestStart > ctx.asOf) continue;
       const lo = weeksBetween(latestStart, ctx.asOf);
@@ -257,10 +258,17 @@ const latestScore = kind({
       sites: z.string().optional(),
       /** Families whose same-day post-procedure scores are the anaesthetic phase, not the patient's current pain. */
       blockFamilies: strings.optional(),
+      /** The complaint's conditions: a score from before the complaint's earliest possible start is not its pain. */
+      complaint: strings.optional(),
     })
     .strict(),
   compute(p, ctx, spec) {
     const sites = p.sites;
+    let since: string | undefined;
+    for (const c of p.complaint ? conditionsIn(ctx, p.complaint, 'active') : []) {
+      const start = c.onset?.first ?? c.recorded;
+      if (start && (since === undefined || start < since)) since = start;
+    }
     const blocks = p.blockFamilies ? sessionsOf(ctx.lib, ctx.records, p.blockFamilies, ctx.asOf) : [];
     const all = observationsIn(ctx, p.valueSets).filter((o) => o.value !== undefined && o.value >= 0 && o.value <= 10);
     const afterBlock = (o: ObservationRec) =>
@@ -272,11 +280,13 @@ const latestScore = kind({
         const sameDay = all.filter((x) => x.date === o.date && x.partOf.length === 0);
         return sameDay.length > 1 && sameDay[0] !== o;
       });
-    const current = all.filter((o) => o.partOf.length === 0 && !(sites && o.sites.length > 0 && !ctx.lib.valueSet(sites).has(o.sites)) && !afterBlock(o)).sort(latestFirst);
+    const current = all
+      .filter((o) => o.partOf.length === 0 && !(sites && o.sites.length > 0 && !ctx.lib.valueSet(sites).has(o.sites)) && !afterBlock(o) && !(since && o.date && o.date < since))
+      .sort(latestFirst);
     const last = current[0];
     if (!last) {
       return all.length > 0
-        ? fact(undefined, `No ${spec.label.toLowerCase()} outside a procedure's anaesthetic phase or for the index pain (${all.length} scores read)`)
+        ? fact(undefined, `No ${spec.label.toLowerCase()} outside a procedure's anaesthetic phase, for the index pain${since ? ` and since it began (${since})` : ''} (${all.length} scores read)`)
         : fact(undefined, `No ${spec.label.toLowerCase()} in the record`);
     }
     return fact(last.value!, `${spec.label}: ${last.value}/10 on ${last.date}`, [evidenceOf(last, 'observationQuantity', { value: `${last.value}/10` })]);

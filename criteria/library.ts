@@ -305,7 +305,7 @@ const kindOf = (data: unknown): Kind => {
 };
 
 /** Parameter names that name value sets, procedure families, or other facts, checked when the catalogue loads. */
-const VALUESET_PARAMS = new Set(['valueSets', 'refutedBy', 'observations', 'reports', 'reportFindings', 'sites', 'medications', 'accepted', 'valueSet', 'refused', 'match', 'mismatch']);
+const VALUESET_PARAMS = new Set(['valueSets', 'complaint', 'refutedBy', 'observations', 'reports', 'reportFindings', 'sites', 'medications', 'accepted', 'valueSet', 'refused', 'match', 'mismatch']);
 const FAMILY_PARAMS = new Set(['families', 'series', 'therapies', 'lookedWith', 'blockFamilies']);
 const FACT_PARAMS = new Set(['allowedWhen']);
 
