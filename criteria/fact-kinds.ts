@@ -249,6 +249,16 @@ const onsetDuration = kind({
   },
 });
 
+/** The earliest day the complaint (any active condition of these value sets) can have begun: its onset's first day, else its recorded date. */
+function complaintStart(ctx: FactContext, valueSets: string[] | undefined): string | undefined {
+  let since: string | undefined;
+  for (const c of valueSets ? conditionsIn(ctx, valueSets, 'active') : []) {
+    const start = c.onset?.first ?? c.recorded;
+    if (start && (since === undefined || start < since)) since = start;
+  }
+  return since;
+}
+
 const latestScore = kind({
   type: 'number',
   params: z
@@ -264,11 +274,7 @@ const latestScore = kind({
     .strict(),
   compute(p, ctx, spec) {
     const sites = p.sites;
-    let since: string | undefined;
-    for (const c of p.complaint ? conditionsIn(ctx, p.complaint, 'active') : []) {
-      const start = c.onset?.first ?? c.recorded;
-      if (start && (since === undefined || start < since)) since = start;
-    }
+    const since = complaintStart(ctx, p.complaint);
     const blocks = p.blockFamilies ? sessionsOf(ctx.lib, ctx.records, p.blockFamilies, ctx.asOf) : [];
     const all = observationsIn(ctx, p.valueSets).filter((o) => o.value !== undefined && o.value >= 0 && o.value <= 10);
     const afterBlock = (o: ObservationRec) =>
