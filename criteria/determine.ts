@@ -179,14 +179,28 @@ function dates(ctx: Context, order: OrderInfo): { asOf: string; dateOfService: s
   return { asOf, dateOfService: order.ref.occurrence ?? asOf, flags };
 }
 
-function deletedCodeFlags(lib: PolicyLibrary, records: Records): Flag[] {
+function deletedCodeFlags(lib: PolicyLibrary, records: Records, order: OrderInfo): Flag[] {
   const vs = lib.valueSet(lib.reading.deletedCodesValueSet);
-  return records.deleted.map(({ rec, coding }) => ({
+  // The order's own reason (reasonCode) is read too: "M54.5" on the order is as stale as on the problem list.
+  const onOrder: Flag[] = order.reasonCodes.flatMap((code) => {
+    const coding = vs.match(code)?.coding;
+    return coding
+      ? [
+          {
+            id: 'deleted-code',
+            text: `The order's reason is coded ${coding.code}${coding.display ? ` (${coding.display})` : ''}, a code deleted from ${vs.title.replace(/^Codes deleted from /i, '')}: it is read as written, but the order should carry a current code.`,
+            evidence: [{ reference: order.ref.reference, resourceType: order.ref.resourceType, date: order.ref.authoredOn, code: coding, path: 'reasonCode', value: coding.code, note: 'deleted code' }],
+            citation: vs.title,
+          },
+        ]
+      : [];
+  });
+  return [...onOrder, ...records.deleted.map(({ rec, coding }) => ({
     id: 'deleted-code',
     text: `${rec.resourceType === 'Condition' ? 'A diagnosis' : 'An entry'} in the record${rec.date ? ` dated ${rec.date}` : ''} is coded ${coding.code}${coding.display ? ` (${coding.display})` : ''}, a code deleted from ${vs.title.replace(/^Codes deleted from /i, '')}: it is read as written, but the record should carry a current code.`,
     evidence: [evidenceOf(rec, 'conditionCode', { note: 'deleted code' })],
     citation: vs.title,
-  }));
+  }))];
 }
 
 /**
@@ -271,7 +285,7 @@ function determineOrder(ctx: Context, order: OrderInfo, depth = 0): Determinatio
     reasons,
     criteria: result.criteria,
     findings: checks.findings,
-    flags: [...flags, ...deletedCodeFlags(lib, records), ...conflictFlags(result.criteria, read)],
+    flags: [...flags, ...deletedCodeFlags(lib, records, order), ...conflictFlags(result.criteria, read)],
     missing: [...new Set(missing)],
     alternatives,
     advisories,
