@@ -303,16 +303,31 @@ const positiveFindings = kind({
   type: 'number',
   params: z.object({ valueSets: strings }).strict(),
   compute(p, ctx, spec) {
+    const clsOf = (o: ObservationRec) => classOf(ctx.lib, o, p.valueSets) ?? o.text.toLowerCase();
     const tests = observationsIn(ctx, p.valueSets)
-      .map((o) => ({ o, cls: classOf(ctx.lib, o, p.valueSets) ?? o.text.toLowerCase() }))
+      .map((o) => ({ o, cls: clsOf(o) }))
       .filter((t) => t.o.positive !== undefined);
-    if (tests.length === 0) return fact(undefined, `No ${spec.label.toLowerCase()} recorded`);
     // The latest result of each manoeuvre decides it.
     const latest = new Map<string, ObservationRec>();
     for (const t of [...tests].sort((a, b) => latestFirst(b.o, a.o))) latest.set(t.cls, t.o);
     const positive = [...latest.entries()].filter(([, o]) => o.positive).map(([cls]) => cls);
-    return fact(positive.length, `${positive.length} positive of ${latest.size} ${spec.label.toLowerCase()}${positive.length ? ` (${positive.join(', ')})` : ''}`,
-      [...latest.entries()].map(([cls, o]) => evidenceOf(o, 'observationInterpretation', { value: o.positive ? 'positive' : 'negative', note: cls })));
+    // A positive result still preliminary, for a manoeuvre with no later final result, may yet count: the
+    // number is known only within bounds (a criterion it could tip is unknown, never failed).
+    const pending = new Set<string>();
+    for (const o of ctx.records.observations) {
+      if (o.status !== 'preliminary' || o.positive !== true || o.date === undefined || o.date > ctx.asOf || !inAny(ctx.lib, o, p.valueSets)) continue;
+      const cls = clsOf(o);
+      const final = latest.get(cls);
+      if (!final || (!final.positive && latestFirst(o, final) < 0)) pending.add(cls);
+    }
+    if (latest.size === 0) return fact(undefined, pending.size ? `No final result of ${spec.label.toLowerCase()}: ${pending.size} positive but preliminary (${[...pending].join(', ')})` : `No ${spec.label.toLowerCase()} recorded`);
+    const prelim = pending.size ? `; ${pending.size} more positive but preliminary (${[...pending].join(', ')})` : '';
+    return fact(
+      positive.length,
+      `${positive.length} positive of ${latest.size} ${spec.label.toLowerCase()}${positive.length ? ` (${positive.join(', ')})` : ''}${prelim}`,
+      [...latest.entries()].map(([cls, o]) => evidenceOf(o, 'observationInterpretation', { value: o.positive ? 'positive' : 'negative', note: cls })),
+      pending.size ? { range: [positive.length, positive.length + pending.size] as [number, number] } : {},
+    );
   },
 });
 
