@@ -205,8 +205,14 @@ function medicationConcept(r: Record<string, unknown>, records: Records, codePat
   const direct = readConcept(codePath, r);
   if (direct) return direct;
   const ref = readString(refPath, r);
-  const med = ref ? referenced(records, ref, 'Medication') : undefined;
+  // "#med1" names a Medication contained in the entry itself (FHIR R4 contained resources).
+  const med = !ref ? undefined : ref.startsWith('#') ? containedMedication(r, ref.slice(1)) : referenced(records, ref, 'Medication');
   return med ? readConcept('medicationCode', med) : undefined;
+}
+
+function containedMedication(r: Record<string, unknown>, id: string): Record<string, unknown> | undefined {
+  const contained = Array.isArray(r.contained) ? (r.contained as unknown[]) : [];
+  return contained.find((c): c is Record<string, unknown> => !!c && typeof c === 'object' && (c as Record<string, unknown>).resourceType === 'Medication' && (c as Record<string, unknown>).id === id);
 }
 
 /** A Condition or AllergyIntolerance as a record, read with the given status. */
